@@ -1,0 +1,58 @@
+"""Losses: cross-entropy with ignored targets, and mean squared error (for regression heads)."""
+import numpy as np
+
+from .checks import check_float
+
+
+def cross_entropy_forward(logits, targets, ignore_index=-100):
+    """Mean cross-entropy over the targets that are not `ignore_index`.
+
+    logits: (..., V) float, targets: (...) int in [0, V) or ignore_index -> loss: float.
+    If every target is ignored the loss is 0 and so is the gradient.
+    """
+    check_float("logits", logits)
+    targets = np.asarray(targets)
+    if targets.dtype.kind not in "iu":
+        raise TypeError(f"targets must be integers, got dtype {targets.dtype}")
+    if targets.shape != logits.shape[:-1]:
+        raise ValueError(f"targets must have shape {logits.shape[:-1]} to match logits {logits.shape}, got {targets.shape}")
+    V = logits.shape[-1]
+    flat_logits = logits.reshape(-1, V)
+    flat_t = targets.reshape(-1)
+    keep = flat_t != ignore_index
+    bad = keep & ((flat_t < 0) | (flat_t >= V))
+    if bad.any():
+        raise ValueError(f"targets must lie in [0, {V}) or equal ignore_index={ignore_index}, got {flat_t[bad][0]}")
+    n = int(keep.sum())
+    m = flat_logits.max(axis=-1, keepdims=True)
+    logp = flat_logits - m - np.log(np.exp(flat_logits - m).sum(axis=-1, keepdims=True))
+    rows = np.nonzero(keep)[0]
+    loss = -logp[rows, flat_t[rows]].sum() / max(n, 1)
+    return float(loss), (logp, flat_t, keep, n, logits.shape)
+
+
+def cross_entropy_backward(dloss, cache):
+    """dloss: float (usually 1.0) -> dlogits: same shape as logits."""
+    logp, flat_t, keep, n, shape = cache
+    d = np.exp(logp)
+    rows = np.nonzero(keep)[0]
+    d[rows, flat_t[rows]] -= 1.0
+    d[~keep] = 0.0
+    d *= dloss / max(n, 1)
+    return d.reshape(shape)
+
+
+def mse_forward(pred, target):
+    """Mean squared error.   pred, target: same shape -> loss: float."""
+    check_float("pred", pred)
+    target = np.asarray(target, dtype=pred.dtype)
+    if target.shape != pred.shape:
+        raise ValueError(f"target must have shape {pred.shape}, got {target.shape}")
+    diff = pred - target
+    return float((diff * diff).mean()), diff
+
+
+def mse_backward(dloss, cache):
+    """dloss: float -> dpred: same shape as pred."""
+    diff = cache
+    return dloss * 2.0 * diff / diff.size

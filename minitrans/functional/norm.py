@@ -1,0 +1,47 @@
+"""LayerNorm (BERT, GPT) and RMSNorm (T5: no mean, no bias)."""
+import numpy as np
+
+from .checks import check_float, check_last_dim
+
+
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    """Normalise the last axis.   x: (..., C), gamma, beta: (C,) -> out: (..., C)."""
+    check_float("x", x)
+    check_last_dim("x", x, gamma.shape[0])
+    mean = x.mean(axis=-1, keepdims=True)
+    xc = x - mean
+    var = (xc * xc).mean(axis=-1, keepdims=True)
+    rstd = 1.0 / np.sqrt(var + eps)
+    xhat = xc * rstd
+    return xhat * gamma + beta, (xhat, rstd, gamma)
+
+
+def layernorm_backward(dout, cache):
+    """dout: (..., C) -> dx: (..., C), dgamma: (C,), dbeta: (C,)."""
+    xhat, rstd, gamma = cache
+    C = xhat.shape[-1]
+    dgamma = (dout * xhat).reshape(-1, C).sum(axis=0)
+    dbeta = dout.reshape(-1, C).sum(axis=0)
+    dxhat = dout * gamma
+    dx = rstd * (dxhat - dxhat.mean(axis=-1, keepdims=True)
+                 - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
+    return dx, dgamma, dbeta
+
+
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    """x / rms(x) * gamma.   x: (..., C), gamma: (C,) -> out: (..., C)."""
+    check_float("x", x)
+    check_last_dim("x", x, gamma.shape[0])
+    rrms = 1.0 / np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps)
+    xhat = x * rrms
+    return xhat * gamma, (xhat, rrms, gamma)
+
+
+def rmsnorm_backward(dout, cache):
+    """dout: (..., C) -> dx: (..., C), dgamma: (C,)."""
+    xhat, rrms, gamma = cache
+    C = xhat.shape[-1]
+    dgamma = (dout * xhat).reshape(-1, C).sum(axis=0)
+    dxhat = dout * gamma
+    dx = rrms * (dxhat - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
+    return dx, dgamma
