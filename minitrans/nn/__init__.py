@@ -1,0 +1,12 @@
+"""Modules built on the functional pairs: forward -> (out, cache), backward(dout, cache) -> input grads."""
+from .attention import MultiHeadAttention, RelativePositionBias, relative_position_bucket
+from .block import Residual, TransformerBlock
+from .feedforward import FeedForward
+from .layers import GELU, Activation, Dropout, Embedding, LayerNorm, Linear, RMSNorm
+from .module import Module, ModuleList, Parameter
+
+__all__ = [
+    "Module", "ModuleList", "Parameter", "Linear", "Embedding", "LayerNorm", "RMSNorm", "Dropout",
+    "Activation", "GELU", "MultiHeadAttention", "RelativePositionBias", "relative_position_bucket",
+    "FeedForward", "Residual", "TransformerBlock",
+]

@@ -1,0 +1,156 @@
+"""Multi-head attention (self or cross, causal and padding masks) and T5's relative position bias."""
+import math
+
+import numpy as np
+
+from .. import kernels
+from .layers import Linear, normal_init
+from .module import Module, Parameter
+
+
+def relative_position_bucket(relative_position, bidirectional=True, num_buckets=32, max_distance=128):
+    """Map key_pos - query_pos to a bucket id (T5): exact buckets for small distances,
+    logarithmically wider ones up to max_distance, one side per direction when bidirectional.
+
+    relative_position: int array (...) -> bucket ids (...) in [0, num_buckets).
+    """
+    n = -relative_position
+    bucket = np.zeros_like(n)
+    if bidirectional:
+        num_buckets //= 2
+        bucket += (n < 0) * num_buckets
+        n = np.abs(n)
+    else:
+        n = np.maximum(n, 0)
+    max_exact = num_buckets // 2
+    is_small = n < max_exact
+    safe_n = np.maximum(n, 1)  # log(0) is never used: those entries are small
+    large = max_exact + (np.log(safe_n / max_exact) / math.log(max_distance / max_exact)
+                         * (num_buckets - max_exact)).astype(n.dtype)
+    large = np.minimum(large, num_buckets - 1)
+    return bucket + np.where(is_small, n, large)
+
+
+class RelativePositionBias(Module):
+    """A learned scalar per (bucket, head), added to the attention scores (T5).
+
+    One instance is shared by every layer of a T5 stack.
+    """
+
+    def __init__(self, n_heads, num_buckets=32, max_distance=128, bidirectional=True,
+                 rng=None, std=0.02, dtype=np.float32):
+        super().__init__()
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.num_buckets, self.max_distance, self.bidirectional = num_buckets, max_distance, bidirectional
+        self.weight = Parameter(normal_init(rng, (num_buckets, n_heads), std, dtype))
+
+    def forward(self, Tq, Tk, offset=0):
+        """Bias for queries at positions offset..offset+Tq-1 and keys 0..Tk-1 -> (1, H, Tq, Tk)."""
+        rel = np.arange(Tk)[None, :] - (offset + np.arange(Tq))[:, None]        # (Tq, Tk)
+        buckets = relative_position_bucket(rel, self.bidirectional, self.num_buckets, self.max_distance)
+        bias = self.weight.data[buckets].transpose(2, 0, 1)[None]              # (1, H, Tq, Tk)
+        return bias, buckets
+
+    def backward(self, dbias, cache):
+        """dbias: (B or 1, H, Tq, Tk) -> None; adds into weight.grad."""
+        buckets = cache
+        d = dbias.sum(axis=0).transpose(1, 2, 0)                                # (Tq, Tk, H)
+        np.add.at(self.weight.grad, buckets.reshape(-1), d.reshape(-1, d.shape[-1]))
+        return None
+
+
+def split_heads(x, n_heads):
+    """(B, T, H*D) -> (B, H, T, D)."""
+    B, T, C = x.shape
+    return x.reshape(B, T, n_heads, C // n_heads).transpose(0, 2, 1, 3)
+
+
+def merge_heads(x):
+    """(B, H, T, D) -> (B, T, H*D)."""
+    B, H, T, D = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(B, T, H * D)
+
+
+def as_attention_mask(mask, B, Tk):
+    """A (B, Tk) key-padding mask becomes (B, 1, 1, Tk); a 4-D mask passes through."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"attention mask must be boolean (True = real token), got dtype {mask.dtype}")
+    if mask.ndim == 2:
+        if mask.shape != (B, Tk):
+            raise ValueError(f"padding mask must have shape ({B}, {Tk}), got {mask.shape}")
+        return mask[:, None, None, :]
+    if mask.ndim != 4:
+        raise ValueError(f"attention mask must be (B, Tk) or 4-D broadcastable to (B, H, Tq, Tk), got shape {mask.shape}")
+    return mask
+
+
+class MultiHeadAttention(Module):
+    """Multi-head attention with separate q, k, v projections and an output projection.
+
+    Self-attention: forward(x) attends x to itself. Cross-attention (cross=True):
+    forward(x, context) lets x attend the context (the encoder's output), and
+    backward returns (dx, dcontext).
+    """
+
+    def __init__(self, d_model, n_heads, causal=False, cross=False, bias=True, dropout=0.0,
+                 relative_bias=None, scale=None, rng=None, std=0.02, dtype=np.float32):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.n_heads, self.causal, self.cross = n_heads, causal, cross
+        self.dropout_p, self.scale, self.rng = float(dropout), scale, rng
+        self.q = Linear(d_model, d_model, bias, rng, std, dtype)
+        self.k = Linear(d_model, d_model, bias, rng, std, dtype)
+        self.v = Linear(d_model, d_model, bias, rng, std, dtype)
+        self.out = Linear(d_model, d_model, bias, rng, std, dtype)
+        self.relative_bias = relative_bias
+
+    def forward(self, x, context=None, mask=None, past_kv=None):
+        """x: (B, Tq, C), context: (B, Tk, C) for cross-attention, mask: bool (B, Tk) or 4-D
+        past_kv: optional (k, v) of earlier positions, each (B, H, Tpast, D), for incremental decoding
+        -> out: (B, Tq, C), cache (cache["attn"]["probs"] is the (B, H, Tq, Tk) attention map;
+           cache["present_kv"] the keys and values to pass as past_kv next time).
+        """
+        if self.cross and context is None:
+            raise ValueError("cross-attention needs a context (the encoder output)")
+        source = context if self.cross else x
+        if x.ndim != 3 or source.ndim != 3:
+            raise ValueError(f"attention expects (B, T, C) inputs, got {x.shape} and {source.shape}")
+        q, cq = self.q.forward(x)
+        k, ck = self.k.forward(source)
+        v, cv = self.v.forward(source)
+        qh, kh, vh = (split_heads(t, self.n_heads) for t in (q, k, v))
+        if past_kv is not None:
+            kh = np.concatenate([past_kv[0], kh], axis=2)
+            vh = np.concatenate([past_kv[1], vh], axis=2)
+        B, _, Tq, _ = qh.shape
+        Tk = kh.shape[2]
+        bias, cb = (None, None)
+        if self.relative_bias is not None:
+            bias, cb = self.relative_bias.forward(Tq, Tk, offset=Tk - Tq)
+        p = self.dropout_p if self.training else 0.0
+        att, ca = kernels.attention_forward(qh, kh, vh, mask=as_attention_mask(mask, B, Tk), causal=self.causal,
+                                            bias=bias, dropout_p=p, rng=self.rng, scale=self.scale)
+        out, co = self.out.forward(merge_heads(att))
+        cache = {"q": cq, "k": ck, "v": cv, "attn": ca, "bias": cb, "out": co,
+                 "present_kv": (kh, vh), "has_past": past_kv is not None}
+        return out, cache
+
+    def backward(self, dout, cache):
+        """dout: (B, Tq, C) -> dx: (B, Tq, C), or (dx, dcontext) for cross-attention."""
+        if cache["has_past"]:
+            raise ValueError("backward through a call with past_kv is not supported (it is for generation)")
+        datt = split_heads(self.out.backward(dout, cache["out"]), self.n_heads)  # undo merge_heads
+        dq, dk, dv, dbias = kernels.attention_backward(datt, cache["attn"])
+        if self.relative_bias is not None:
+            self.relative_bias.backward(dbias, cache["bias"])
+        dx = self.q.backward(merge_heads(dq), cache["q"])
+        dsource = self.k.backward(merge_heads(dk), cache["k"]) + self.v.backward(merge_heads(dv), cache["v"])
+        if self.cross:
+            return dx, dsource
+        return dx + dsource
+

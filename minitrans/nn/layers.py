@@ -1,0 +1,142 @@
+"""The simple layers: Linear, Embedding, LayerNorm, RMSNorm, Dropout, GELU, ReLU, Tanh.
+
+Each wraps a functional pair; forward returns (out, cache), backward(dout, cache)
+returns the input gradient and adds into the Parameters' .grad.
+"""
+import numpy as np
+
+from .. import functional as F
+from .module import Module, Parameter
+
+
+def normal_init(rng, shape, std, dtype):
+    """Weights drawn from N(0, std^2) with a np.random.Generator."""
+    return (rng.standard_normal(shape) * std).astype(dtype)
+
+
+class Linear(Module):
+    """y = x @ W + b with W of shape (in_features, out_features)."""
+
+    def __init__(self, in_features, out_features, bias=True, rng=None, std=0.02, dtype=np.float32):
+        super().__init__()
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.weight = Parameter(normal_init(rng, (in_features, out_features), std, dtype))
+        self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
+
+    def forward(self, x):
+        """x: (..., in) -> (..., out)."""
+        b = None if self.bias is None else self.bias.data
+        return F.linear_forward(x, self.weight.data, b)
+
+    def backward(self, dout, cache):
+        """dout: (..., out) -> dx: (..., in)."""
+        dx, dW, db = F.linear_backward(dout, cache)
+        self.weight.grad += dW
+        if self.bias is not None:
+            self.bias.grad += db
+        return dx
+
+
+class Embedding(Module):
+    """A table of `num_embeddings` vectors of size `dim`, looked up by integer id."""
+
+    def __init__(self, num_embeddings, dim, rng=None, std=0.02, dtype=np.float32):
+        super().__init__()
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.weight = Parameter(normal_init(rng, (num_embeddings, dim), std, dtype))
+
+    def forward(self, ids):
+        """ids: (...) ints -> (..., dim)."""
+        return F.embedding_forward(ids, self.weight.data)
+
+    def backward(self, dout, cache):
+        """dout: (..., dim) -> None (ids have no gradient); adds into weight.grad."""
+        self.weight.grad += F.embedding_backward(dout, cache)
+        return None
+
+
+class LayerNorm(Module):
+    """LayerNorm over the last axis with a learned scale and shift."""
+
+    def __init__(self, dim, eps=1e-5, dtype=np.float32):
+        super().__init__()
+        self.eps = eps
+        self.weight = Parameter(np.ones(dim, dtype=dtype))
+        self.bias = Parameter(np.zeros(dim, dtype=dtype))
+
+    def forward(self, x):
+        """x: (..., dim) -> (..., dim)."""
+        return F.layernorm_forward(x, self.weight.data, self.bias.data, self.eps)
+
+    def backward(self, dout, cache):
+        """dout: (..., dim) -> dx: (..., dim)."""
+        dx, dg, db = F.layernorm_backward(dout, cache)
+        self.weight.grad += dg
+        self.bias.grad += db
+        return dx
+
+
+class RMSNorm(Module):
+    """T5's norm: x / rms(x) * weight, with no mean subtraction and no bias."""
+
+    def __init__(self, dim, eps=1e-6, dtype=np.float32):
+        super().__init__()
+        self.eps = eps
+        self.weight = Parameter(np.ones(dim, dtype=dtype))
+
+    def forward(self, x):
+        """x: (..., dim) -> (..., dim)."""
+        return F.rmsnorm_forward(x, self.weight.data, self.eps)
+
+    def backward(self, dout, cache):
+        """dout: (..., dim) -> dx: (..., dim)."""
+        dx, dg = F.rmsnorm_backward(dout, cache)
+        self.weight.grad += dg
+        return dx
+
+
+class Dropout(Module):
+    """Inverted dropout, active only in training mode; draws masks from its own Generator."""
+
+    def __init__(self, p=0.0, rng=None):
+        super().__init__()
+        self.p = float(p)
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+
+    def forward(self, x):
+        """x: (...) -> (...)."""
+        return F.dropout_forward(x, self.p, self.rng, self.training)
+
+    def backward(self, dout, cache):
+        """dout: (...) -> dx: (...)."""
+        return F.dropout_backward(dout, cache)
+
+
+class Activation(Module):
+    """A parameter-free element-wise activation: 'gelu' (erf), 'gelu_tanh', 'relu' or 'tanh'."""
+
+    PAIRS = {
+        "gelu": (lambda x: F.gelu_forward(x, "none"), F.gelu_backward),
+        "gelu_tanh": (lambda x: F.gelu_forward(x, "tanh"), F.gelu_backward),
+        "relu": (F.relu_forward, F.relu_backward),
+        "tanh": (F.tanh_forward, F.tanh_backward),
+    }
+
+    def __init__(self, name="gelu"):
+        super().__init__()
+        if name not in self.PAIRS:
+            raise ValueError(f"activation must be one of {sorted(self.PAIRS)}, got {name!r}")
+        self.name = name
+
+    def forward(self, x):
+        """x: (...) -> (...)."""
+        return self.PAIRS[self.name][0](x)
+
+    def backward(self, dout, cache):
+        """dout: (...) -> dx: (...)."""
+        return self.PAIRS[self.name][1](dout, cache)
+
+
+def GELU(approximate="none"):
+    """GELU as a module: the erf form (BERT) or approximate='tanh' (GPT-2)."""
+    return Activation("gelu_tanh" if approximate == "tanh" else "gelu")
