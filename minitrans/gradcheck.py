@@ -194,6 +194,28 @@ def check_module(module, inputs, kwargs=None, input_grad_names=None, eps=1e-3, m
     return check_scalar_function(objective, tensors, eps, max_entries, seed, zero_names)
 
 
+def check_loss(model, loss_fn, eps=1e-3, max_entries=40, seed=0, zero_names=("k.bias",)):
+    """Gradient-check a whole model (or model + head) against a scalar loss.
+
+    loss_fn(backward) -> float: runs forward and the loss, and when `backward`
+    is True also the backward pass that adds into every p.grad. Dropout
+    generators are rewound before every call. The model must be float64.
+    Returns dict parameter name -> max relative error.
+    """
+    gens = generators_of(model)
+    states = [copy.deepcopy(g.bit_generator.state) for g in gens]
+
+    def run(backward):
+        for g, s in zip(gens, states):
+            g.bit_generator.state = copy.deepcopy(s)
+        return loss_fn(backward)
+
+    model.zero_grad()
+    run(True)
+    tensors = {name: (p.data, p.grad.copy()) for name, p in model.named_parameters()}
+    return check_scalar_function(lambda: run(False), tensors, eps, max_entries, seed, zero_names)
+
+
 def assert_gradients_close(errors, tol=1e-6):
     """Raise AssertionError listing every tensor whose max relative error is >= tol."""
     bad = {k: v for k, v in errors.items() if not v < tol}

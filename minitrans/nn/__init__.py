@@ -3,10 +3,11 @@ from .attention import MultiHeadAttention, RelativePositionBias, relative_positi
 from .block import Residual, TransformerBlock
 from .feedforward import FeedForward
 from .layers import GELU, Activation, Dropout, Embedding, LayerNorm, Linear, RMSNorm
+from .lstm import LSTM, LSTMLayer
 from .module import Module, ModuleList, Parameter
 
 __all__ = [
     "Module", "ModuleList", "Parameter", "Linear", "Embedding", "LayerNorm", "RMSNorm", "Dropout",
     "Activation", "GELU", "MultiHeadAttention", "RelativePositionBias", "relative_position_bucket",
-    "FeedForward", "Residual", "TransformerBlock",
+    "FeedForward", "Residual", "TransformerBlock", "LSTM", "LSTMLayer",
 ]

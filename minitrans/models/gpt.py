@@ -1,0 +1,165 @@
+"""GPT: a decoder-only Transformer language model (GPT-1, GPT-2 and toy sizes).
+
+    ids (B, T) -> token + position embeddings -> dropout -> n_layer causal blocks
+       -> final LayerNorm (pre-norm models) -> logits (B, T, V) through the
+          token embedding matrix (tied head)
+
+forward/backward follow the minitrans contract; `hidden_forward`/`head_forward`
+are exposed separately so that finetuning heads can read the final states and
+add their own gradient (L_task + lambda * L_LM).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import functional as F
+from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
+from .config import PresetConfig
+
+
+@dataclass
+class GPTConfig(PresetConfig):
+    """Sizes and switches of a GPT. `GPTConfig.preset("baby")` gives a named size."""
+
+    vocab_size: int = 65
+    block_size: int = 64
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0
+    norm_first: bool = True        # pre-norm (GPT-2); False: post-norm (GPT-1)
+    tie_weights: bool = True       # the LM head reuses the token embedding matrix
+    bias: bool = True
+    activation: str = "gelu_tanh"  # GPT-2's GELU
+    layer_norm_eps: float = 1e-5
+    seed: int = 0
+    dtype: str = "float32"
+
+    PRESETS = {
+        "nano": dict(vocab_size=65, block_size=32, n_layer=2, n_head=2, n_embd=64),
+        "baby": dict(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128),
+        "gpt1": dict(vocab_size=40478, block_size=512, n_layer=12, n_head=12, n_embd=768, norm_first=False,
+                     dropout=0.1, activation="gelu"),
+        "gpt2": dict(vocab_size=50257, block_size=1024, n_layer=12, n_head=12, n_embd=768, dropout=0.1),
+        "gpt2-medium": dict(vocab_size=50257, block_size=1024, n_layer=24, n_head=16, n_embd=1024, dropout=0.1),
+        "gpt2-large": dict(vocab_size=50257, block_size=1024, n_layer=36, n_head=20, n_embd=1280, dropout=0.1),
+        "gpt2-xl": dict(vocab_size=50257, block_size=1024, n_layer=48, n_head=25, n_embd=1600, dropout=0.1),
+    }
+
+
+def count_gpt_parameters(config):
+    """Parameters of a GPT of this config, counted from the shapes without building it."""
+    C, L = config.n_embd, config.n_layer
+    b = 1 if config.bias else 0
+    per_block = 4 * (C * C + b * C) + (C * 4 * C + b * 4 * C) + (4 * C * C + b * C) + 2 * 2 * C
+    total = config.vocab_size * C + config.block_size * C + L * per_block
+    total += 2 * C if config.norm_first else 0
+    total += 0 if config.tie_weights else C * config.vocab_size
+    return total
+
+
+class GPT(Module):
+    """A GPT language model. forward(ids) -> (logits, cache); backward(dlogits, cache)."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        c, dtype = config, np.dtype(config.dtype)
+        rng = np.random.default_rng(c.seed)
+        self.wte = Embedding(c.vocab_size, c.n_embd, rng, 0.02, dtype)
+        self.wpe = Embedding(c.block_size, c.n_embd, rng, 0.02, dtype)
+        self.drop = Dropout(c.dropout, rng)
+        self.blocks = [TransformerBlock(c.n_embd, c.n_head, 4 * c.n_embd, norm_first=c.norm_first,
+                                        activation=c.activation, causal=True, bias=c.bias, dropout=c.dropout,
+                                        eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
+                       for _ in range(c.n_layer)]
+        # GPT-2: the projections that write into the residual stream start smaller, by 1/sqrt(2 n_layer)
+        for block in self.blocks:
+            for proj in (block.self_attn.sublayer.out, block.ffn.sublayer.down):
+                proj.weight.data *= dtype.type(1.0 / np.sqrt(2 * c.n_layer))
+        self.ln_f = LayerNorm(c.n_embd, c.layer_norm_eps, dtype) if c.norm_first else None
+        self.lm_head = None if c.tie_weights else Linear(c.n_embd, c.vocab_size, False, rng, 0.02, dtype)
+
+    # ------------------------------------------------------------------ body
+    def check_ids(self, ids, past_length=0):
+        """Raise a clear error unless ids is a (B, T) int array that fits the block and vocabulary."""
+        if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
+            raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {getattr(ids, 'dtype', type(ids))}")
+        if ids.ndim != 2 or ids.shape[1] == 0:
+            raise ValueError(f"ids must have shape (B, T) with T >= 1, got {ids.shape}")
+        T = past_length + ids.shape[1]
+        if T > self.config.block_size:
+            raise ValueError(f"sequence length {T} is longer than block_size {self.config.block_size}")
+        if ids.min() < 0 or ids.max() >= self.config.vocab_size:
+            raise ValueError(f"token ids must lie in [0, {self.config.vocab_size}), "
+                             f"got values from {ids.min()} to {ids.max()}")
+
+    def hidden_forward(self, ids, attention_mask=None, past_kv=None):
+        """ids: (B, T) -> final hidden states h: (B, T, C), cache.
+
+        attention_mask: bool (B, T_total), True for real tokens (right padding).
+        past_kv: per-layer (k, v) from an earlier call, for incremental decoding;
+        cache["present_kv"] holds the keys and values to pass next time.
+        """
+        past = 0 if past_kv is None else past_kv[0][0].shape[2]
+        self.check_ids(ids, past)
+        T = ids.shape[1]
+        tok, ct = self.wte.forward(ids)
+        pos, cp = self.wpe.forward(np.arange(past, past + T))
+        x, cd = self.drop.forward(tok + pos)
+        block_caches = []
+        for i, block in enumerate(self.blocks):
+            x, cb = block.forward(x, mask=attention_mask, past_kv=None if past_kv is None else past_kv[i])
+            block_caches.append(cb)
+        cf = None
+        if self.ln_f is not None:
+            x, cf = self.ln_f.forward(x)
+        present = [cb[0][1]["present_kv"] for cb in block_caches]
+        return x, {"tok": ct, "pos": cp, "drop": cd, "blocks": block_caches, "ln_f": cf, "present_kv": present}
+
+    def hidden_backward(self, dh, cache):
+        """dh: (B, T, C) -> None; adds into every parameter's grad."""
+        if self.ln_f is not None:
+            dh = self.ln_f.backward(dh, cache["ln_f"])
+        for block, cb in zip(reversed(self.blocks), reversed(cache["blocks"])):
+            dh = block.backward(dh, cb)
+        dx = self.drop.backward(dh, cache["drop"])
+        self.wte.backward(dx, cache["tok"])
+        self.wpe.backward(dx.sum(axis=0), cache["pos"])
+
+    # ------------------------------------------------------------------ head
+    def head_forward(self, h):
+        """h: (B, T, C) -> logits: (B, T, V)."""
+        if self.lm_head is not None:
+            return self.lm_head.forward(h)
+        return F.linear_forward(h, self.wte.weight.data.T)
+
+    def head_backward(self, dlogits, cache):
+        """dlogits: (B, T, V) -> dh: (B, T, C)."""
+        if self.lm_head is not None:
+            return self.lm_head.backward(dlogits, cache)
+        dh, dWt, _ = F.linear_backward(dlogits, cache)
+        self.wte.weight.grad += dWt.T
+        return dh
+
+    # ------------------------------------------------------------ full model
+    def forward(self, ids, attention_mask=None, past_kv=None):
+        """ids: (B, T) -> logits: (B, T, V), cache."""
+        h, ch = self.hidden_forward(ids, attention_mask, past_kv)
+        logits, cl = self.head_forward(h)
+        return logits, {"hidden": ch, "head": cl}
+
+    def backward(self, dlogits, cache):
+        """dlogits: (B, T, V) -> None; fills every parameter's grad."""
+        self.hidden_backward(self.head_backward(dlogits, cache["head"]), cache["hidden"])
+
+    def loss(self, ids, targets, attention_mask=None):
+        """Forward and next-token cross-entropy. targets: (B, T), -100 ignored -> (loss, dlogits, cache)."""
+        logits, cache = self.forward(ids, attention_mask)
+        loss, cl = F.cross_entropy_forward(logits, targets)
+        return loss, F.cross_entropy_backward(1.0, cl), cache
+
+    def attention_maps(self, cache):
+        """Per layer the (B, H, T, T) attention probabilities of a forward cache, for plotting."""
+        blocks = cache["hidden"]["blocks"] if "hidden" in cache else cache["blocks"]
+        return [block.attention_maps(cb) for block, cb in zip(self.blocks, blocks)]
