@@ -1,0 +1,241 @@
+"""Checkpoints: one safetensors file with the weights, the optimizer state and JSON metadata.
+
+A checkpoint is a single `.safetensors` file (an open format: no pickle, readable
+by any safetensors reader):
+
+    tensors   "model/<param name>"                 model weights, e.g. "model/blocks.0.attn.q.weight"
+              "optimizer/<buffer>/<param name>"    optimizer buffers ("m", "v" for Adam, "momentum" for SGD)
+    metadata  "format"            "minitrans-checkpoint"
+              every other key holds JSON text: "format_version", "model_type" (class name),
+              "step", "config", "rng_state", "model_rng_states", "tokenizer", "extra",
+              "optimizer" (type, step, hyperparameters, buffer names)
+
+Saving writes a temporary file in the same directory, flushes it to disk and
+renames it over `path` with os.replace, so an interrupted save leaves the previous
+checkpoint intact. The states of the model's own random generators (dropout) are
+saved and restored automatically, so training resumes exactly.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import numbers
+import os
+import tempfile
+
+import numpy as np
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save_file
+
+from .gradcheck import generators_of
+from .nn.module import Module
+
+FORMAT = "minitrans-checkpoint"
+FORMAT_VERSION = 1
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    """Everything read back from a checkpoint file."""
+
+    path: str
+    model_type: str
+    step: int
+    model_state: dict                    # param name -> array
+    optimizer_state: dict | None         # as Optimizer.state_dict() returns it, or None
+    config: object = None                # JSON values (a dataclass config comes back as a dict)
+    rng_state: object = None             # e.g. a data-order generator's bit_generator.state
+    model_rng_states: list = dataclasses.field(default_factory=list)
+    tokenizer: object = None             # the tokenizer's to_dict(), or the dict given
+    extra: object = None                 # anything JSON-able, e.g. the log history
+
+
+# ------------------------------------------------------------------ rng states
+def get_rng_states(model: Module) -> list:
+    """JSON-able states of every np.random.Generator held by the model, in module order."""
+    return [to_jsonable(g.bit_generator.state, "model rng state") for g in generators_of(model)]
+
+
+def set_rng_states(model: Module, states: list):
+    """Restore generator states taken by `get_rng_states` from a model of the same structure."""
+    gens = generators_of(model)
+    if len(states) != len(gens):
+        raise ValueError(f"got {len(states)} rng states, but {type(model).__name__} holds {len(gens)} generators")
+    for i, (g, state) in enumerate(zip(gens, states)):
+        kind = g.bit_generator.state["bit_generator"]
+        if not isinstance(state, dict) or state.get("bit_generator") != kind:
+            got = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"rng state {i}: expected a {kind} state, got {got}")
+    for g, state in zip(gens, states):
+        g.bit_generator.state = state
+
+
+# ---------------------------------------------------------------------- JSON
+def to_jsonable(obj, field: str):
+    """Turn configs, tokenizers and rng states into plain JSON values; TypeError if impossible.
+
+    Understands dataclasses, objects with `to_dict()`, np.random.Generator (its state),
+    numpy arrays, scalars and dtypes; dict keys must be strings.
+    """
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    elif hasattr(obj, "to_dict") and not isinstance(obj, dict):
+        obj = obj.to_dict()
+    elif isinstance(obj, np.random.Generator):
+        obj = obj.bit_generator.state
+    if obj is None or isinstance(obj, (str, bool, int, float)):
+        return obj
+    if isinstance(obj, dict):
+        bad = [k for k in obj if not isinstance(k, str)]
+        if bad:
+            raise TypeError(f"checkpoint field '{field}': dict keys must be str, got {bad[0]!r}")
+        return {k: to_jsonable(v, field) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v, field) for v in obj]
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return obj.tolist()
+    if isinstance(obj, np.dtype) or (isinstance(obj, type) and issubclass(obj, np.generic)):
+        return np.dtype(obj).name
+    raise TypeError(f"checkpoint field '{field}' must be JSON-able (dict, list, str, number, dataclass "
+                    f"or an object with to_dict()), got {type(obj).__name__}")
+
+
+# ---------------------------------------------------------------------- save
+def save_checkpoint(path, model: Module, optimizer=None, step: int = 0, config=None, rng_state=None,
+                    tokenizer=None, extra=None) -> str:
+    """Write model weights, optimizer state and metadata to the single file `path`, atomically.
+
+    rng_state: a np.random.Generator (its state is stored) or a JSON-able dict.
+    config, tokenizer, extra: dataclass, object with to_dict(), or JSON-able values.
+    Returns the path written.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"save_checkpoint expects a minitrans Module, got {type(model).__name__}")
+    if not isinstance(step, numbers.Integral) or step < 0:
+        raise ValueError(f"step must be an integer >= 0, got {step!r}")
+    tensors = {"model/" + name: np.ascontiguousarray(p.data) for name, p in model.named_parameters()}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "model_type": type(model).__name__,
+        "step": int(step),
+        "config": to_jsonable(config, "config"),
+        "rng_state": to_jsonable(rng_state, "rng_state"),
+        "model_rng_states": get_rng_states(model),
+        "tokenizer": to_jsonable(tokenizer, "tokenizer"),
+        "extra": to_jsonable(extra, "extra"),
+        "optimizer": None,
+    }
+    if optimizer is not None:
+        state = optimizer.state_dict()
+        meta["optimizer"] = {"type": state["type"], "step": state["step"],
+                             "hyperparameters": to_jsonable(state["hyperparameters"], "optimizer"),
+                             "buffers": list(state["buffers"])}
+        for buffer, arrays in state["buffers"].items():
+            for name, value in arrays.items():
+                tensors[f"optimizer/{buffer}/{name}"] = np.ascontiguousarray(value)
+    metadata = {key: json.dumps(value) for key, value in meta.items()}
+    metadata["format"] = FORMAT
+    path = os.fspath(path)
+    _atomic_save(tensors, path, metadata)
+    return path
+
+
+def _atomic_save(tensors, path, metadata):
+    """save_file into a temp file beside `path`, fsync, then os.replace; the temp file never survives."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=metadata)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------- load
+def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkpoint:
+    """Read a checkpoint; if given, restore `model` (weights and rng states) and `optimizer`.
+
+    Everything is checked before anything is changed. Raises FileNotFoundError for
+    a missing file, ValueError for a corrupt or truncated file, a file that is not a
+    minitrans checkpoint, another model type, or weights that do not fit the model.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no checkpoint file at '{path}'")
+    try:
+        with safe_open(path, framework="np") as f:
+            metadata = f.metadata() or {}
+            tensors = {key: np.array(f.get_tensor(key)) for key in f.keys()}
+    except SafetensorError as e:
+        raise ValueError(f"checkpoint '{path}' is truncated or corrupt (not a readable safetensors file): {e}") from e
+    if metadata.get("format") != FORMAT:
+        raise ValueError(f"'{path}' is not a minitrans checkpoint: metadata 'format' is "
+                         f"{metadata.get('format')!r}, expected {FORMAT!r}")
+    meta = _parse_metadata(path, metadata)
+    ckpt = Checkpoint(path=path, model_type=meta["model_type"], step=meta["step"],
+                      model_state=_tensors_under(tensors, "model/"), optimizer_state=None,
+                      config=meta["config"], rng_state=meta["rng_state"],
+                      model_rng_states=meta["model_rng_states"], tokenizer=meta["tokenizer"],
+                      extra=meta["extra"])
+    if meta["optimizer"] is not None:
+        opt = meta["optimizer"]
+        ckpt.optimizer_state = {
+            "type": opt["type"], "step": opt["step"], "hyperparameters": opt["hyperparameters"],
+            "buffers": {b: _tensors_under(tensors, f"optimizer/{b}/") for b in opt["buffers"]},
+        }
+    if model is not None:
+        _check_fits(ckpt, model)
+    if optimizer is not None:
+        if ckpt.optimizer_state is None:
+            raise ValueError(f"checkpoint '{path}' holds no optimizer state, but an optimizer was given")
+        optimizer.load_state_dict(ckpt.optimizer_state)
+    if model is not None:
+        model.load_state_dict(ckpt.model_state)
+        set_rng_states(model, ckpt.model_rng_states)
+    return ckpt
+
+
+def _parse_metadata(path, metadata):
+    meta = {}
+    for key in ("format_version", "model_type", "step", "config", "rng_state", "model_rng_states",
+                "tokenizer", "extra", "optimizer"):
+        if key not in metadata:
+            raise ValueError(f"checkpoint '{path}' is missing metadata '{key}'")
+        try:
+            meta[key] = json.loads(metadata[key])
+        except json.JSONDecodeError as e:
+            raise ValueError(f"checkpoint '{path}': metadata '{key}' is not valid JSON ({e})") from e
+    if meta["format_version"] != FORMAT_VERSION:
+        raise ValueError(f"checkpoint '{path}' has format version {meta['format_version']}, "
+                         f"this minitrans reads version {FORMAT_VERSION}")
+    return meta
+
+
+def _tensors_under(tensors, prefix):
+    return {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
+
+
+def _check_fits(ckpt, model):
+    """ValueError naming every difference between the checkpoint and the model (changes nothing)."""
+    if ckpt.model_type != type(model).__name__:
+        raise ValueError(f"checkpoint '{ckpt.path}' holds a {ckpt.model_type}, "
+                         f"but the model given is a {type(model).__name__}")
+    own = dict(model.named_parameters())
+    missing = [n for n in own if n not in ckpt.model_state]
+    extra = [n for n in ckpt.model_state if n not in own]
+    shapes = [f"'{n}': checkpoint {ckpt.model_state[n].shape}, model {p.data.shape}"
+              for n, p in own.items() if n in ckpt.model_state and ckpt.model_state[n].shape != p.data.shape]
+    if missing or extra or shapes:
+        raise ValueError(f"checkpoint '{ckpt.path}' does not fit this {type(model).__name__}: "
+                         f"missing weights {missing[:10]}, unexpected weights {extra[:10]}, "
+                         f"shape mismatches {shapes[:10]}")
+    n_gens = len(generators_of(model))
+    if len(ckpt.model_rng_states) != n_gens:
+        raise ValueError(f"checkpoint '{ckpt.path}' has {len(ckpt.model_rng_states)} model rng states, "
+                         f"the model holds {n_gens} generators")
