@@ -61,7 +61,7 @@ class Trainer:
     def __init__(self, model, get_batch, step_fn, config: TrainConfig, model_config=None, tokenizer=None):
         self.model, self.get_batch, self.step_fn, self.cfg = model, get_batch, step_fn, config
         self.model_config, self.tokenizer = model_config, tokenizer
-        schedule = WarmupCosineLR(config.lr, config.warmup, max(config.iters, 1), config.min_lr)
+        schedule = WarmupCosineLR(config.lr, min(config.warmup, config.iters), max(config.iters, 1), config.min_lr)
         self.optimizer = AdamW(model, lr=schedule, betas=config.betas, weight_decay=config.weight_decay)
         self.rng = np.random.default_rng(config.seed)
         self.step = 0

@@ -20,7 +20,7 @@ def gelu_forward(x, approximate="none"):
     """GELU.   approximate="none": x * Phi(x) with erf (BERT); "tanh": GPT-2's form.  x: (...) -> (...)."""
     check_float("x", x)
     if approximate == "tanh":
-        u = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+        u = _SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x))   # x * x * x: np.power is ~25x slower
         t = np.tanh(u)
         return 0.5 * x * (1.0 + t), (x, t, "tanh")
     if approximate == "none":

@@ -1,0 +1,109 @@
+"""The `minitrans` command line: quickstart, pretrain, finetune, sample, data, bench."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_pretrain(sub):
+    p = sub.add_parser("pretrain", help="pretrain a model family on a corpus")
+    fam = p.add_subparsers(dest="family", required=True)
+    g = fam.add_parser("gpt", help="next-token prediction")
+    g.add_argument("--corpus", default="toyworld", help="toyworld, shakespeare, or a path to a text file")
+    g.add_argument("--tokenizer", default="char", choices=["char", "bpe"])
+    g.add_argument("--vocab-size", type=int, default=None, help="for --tokenizer bpe")
+    g.add_argument("--preset", default="baby")
+    g.add_argument("--iters", type=int, default=2000)
+    g.add_argument("--batch-size", type=int, default=12)
+    g.add_argument("--block-size", type=int, default=None)
+    g.add_argument("--lr", type=float, default=1e-3)
+    g.add_argument("--min-lr", type=float, default=1e-4)
+    g.add_argument("--warmup", type=int, default=100)
+    g.add_argument("--dropout", type=float, default=0.0)
+    g.add_argument("--grad-accum", type=int, default=1)
+    g.add_argument("--eval-interval", type=int, default=250)
+    g.add_argument("--seed", type=int, default=1337)
+    g.add_argument("--out", default=None, help="run directory (default runs/gpt-<corpus>)")
+    g.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
+    g.add_argument("--no-progress", action="store_true")
+    g.set_defaults(handler=run_pretrain_gpt)
+
+
+def run_pretrain_gpt(args):
+    from .recipes.gpt import default_out_dir, pretrain_gpt
+    from .train import TrainConfig
+    out = args.out or default_out_dir("gpt", args.corpus)
+    cfg = TrainConfig(iters=args.iters, lr=args.lr, min_lr=args.min_lr, warmup=args.warmup,
+                      grad_accum=args.grad_accum, eval_interval=args.eval_interval, seed=args.seed,
+                      out_dir=out, progress=not args.no_progress)
+    overrides = {"dropout": args.dropout}
+    if args.block_size:
+        overrides["block_size"] = args.block_size
+    model, tok, trainer = pretrain_gpt(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
+                                       vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
+                                       **overrides)
+    print(f"checkpoint: {trainer.checkpoint_path}  loss curve: {out}/loss.png  log: {out}/log.jsonl")
+    print(f"wall time: {trainer.wall_time:.1f} s")
+    print(f"final val loss: {trainer.final_loss('val'):.4f}")
+    return 0
+
+
+def add_sample(sub):
+    p = sub.add_parser("sample", help="generate text from a GPT checkpoint")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--prompt", default="\n")
+    p.add_argument("--max-new-tokens", type=int, default=200)
+    p.add_argument("--temperature", type=float, default=0.8)
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--top-p", type=float, default=None)
+    p.add_argument("--greedy", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=run_sample)
+
+
+def run_sample(args):
+    from .generate import generate_text
+    from .recipes.gpt import load_gpt
+    model, tok = load_gpt(args.checkpoint)
+    print(generate_text(model, tok, args.prompt, max_new_tokens=args.max_new_tokens,
+                        temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                        greedy=args.greedy, seed=args.seed))
+    return 0
+
+
+def add_quickstart(sub):
+    p = sub.add_parser("quickstart", help="train small models end to end and show what they learned")
+    p.add_argument("--fast", action="store_true", help="a much shorter run (for tests)")
+    p.add_argument("--out", default="runs/quickstart")
+    p.set_defaults(handler=run_quickstart)
+
+
+def run_quickstart(args):
+    from .recipes.quickstart import quickstart
+    quickstart(out_dir=args.out, fast=args.fast)
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="minitrans", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_quickstart(sub)
+    add_pretrain(sub)
+    add_sample(sub)
+    from .data.cli import add_subcommand as add_data
+    add_data(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `minitrans` console script and `python -m minitrans`."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"minitrans: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
