@@ -1,0 +1,269 @@
+"""Finetuning a pretrained GPT on a task, the GPT paper's recipe.
+
+Every task becomes one or more token sequences for the same body, through
+three special tokens: start, delimiter and extract.
+
+    single       [start] text [extract]                         -> classify
+    pair         [start] a [delim] b [extract]                  -> classify (entailment, paraphrase)
+    similarity   [start] a [delim] b [extract] and [start] b [delim] a [extract],
+                 their final states added                        -> classify or regress
+    choice       [start] context [delim] choice_i [extract], each separately,
+                 one score per choice                            -> softmax over the choices
+
+The head reads the final state of the extract token (the last real token of
+each right-padded sequence) and applies dropout and a linear layer. The
+objective is L_task + lm_weight * L_LM, where L_LM is the language-model loss
+over the input tokens (padding ignored); lm_weight = 0 turns it off.
+
+The special tokens must be in the vocabulary. A pretrained GPT usually lacks
+them: add them to the tokenizer (they get the ids vocab_size, vocab_size + 1, ...)
+and grow the model with `resize_token_embeddings(gpt, new_vocab_size)`; the new
+embedding rows start as N(0, 0.02) and are learned during finetuning. Build
+the optimizer after resizing (the embedding is a new Parameter).
+
+Batches are dicts {"ids", "mask", "labels"} (see `make_batch`): ids and mask
+are (B, T) for single and pair, (B, 2, T) for similarity, (B, n_choices, T) for
+choice; mask is True on real tokens, right padded.
+"""
+import dataclasses
+import numbers
+
+import numpy as np
+
+from .. import functional as F
+from ..nn import Dropout, Linear, Module, Parameter
+
+KINDS = ("single", "pair", "similarity", "choice")
+
+
+def resize_token_embeddings(gpt, new_vocab_size, seed=0):
+    """Grow the token embedding (and an untied LM head) of `gpt` to `new_vocab_size` rows, in place.
+
+    The old rows are kept; the new rows are drawn from N(0, 0.02) with `seed`.
+    gpt.config is replaced by a copy with the new vocab_size. Returns gpt.
+    """
+    old = gpt.config.vocab_size
+    if not isinstance(new_vocab_size, numbers.Integral) or new_vocab_size < old:
+        raise ValueError(f"new_vocab_size must be an integer >= the current vocab_size {old}, got {new_vocab_size!r}")
+    rng = np.random.default_rng(seed)
+    W = gpt.wte.weight.data
+    extra = (rng.standard_normal((new_vocab_size - old, W.shape[1])) * 0.02).astype(W.dtype)
+    gpt.wte.weight = Parameter(np.concatenate([W, extra], axis=0))
+    if gpt.lm_head is not None:                     # untied head: weight (C, V) gets new columns
+        H = gpt.lm_head.weight.data
+        extra = (rng.standard_normal((H.shape[0], new_vocab_size - old)) * 0.02).astype(H.dtype)
+        gpt.lm_head.weight = Parameter(np.concatenate([H, extra], axis=1))
+    gpt.config = dataclasses.replace(gpt.config, vocab_size=int(new_vocab_size))
+    return gpt
+
+
+# ------------------------------------------------------- input transformations
+def single_input(text, start_id, extract_id):
+    """[start] text [extract] as a list of ids."""
+    return [start_id, *text, extract_id]
+
+
+def pair_input(a, b, start_id, delim_id, extract_id):
+    """[start] a [delim] b [extract]."""
+    return [start_id, *a, delim_id, *b, extract_id]
+
+
+def similarity_inputs(a, b, start_id, delim_id, extract_id):
+    """Both orders: [[start] a [delim] b [extract], [start] b [delim] a [extract]]."""
+    return [pair_input(a, b, start_id, delim_id, extract_id), pair_input(b, a, start_id, delim_id, extract_id)]
+
+
+def choice_inputs(context, choices, start_id, delim_id, extract_id):
+    """One sequence per choice: [start] context [delim] choice_i [extract]."""
+    return [pair_input(context, c, start_id, delim_id, extract_id) for c in choices]
+
+
+def pad_sequences(seqs, pad_id=0):
+    """Right-pad id lists to the longest -> ids: (N, T) int64, mask: (N, T) bool (True = real token)."""
+    if len(seqs) == 0 or any(len(s) == 0 for s in seqs):
+        raise ValueError("pad_sequences needs a non-empty list of non-empty sequences")
+    T = max(len(s) for s in seqs)
+    ids = np.full((len(seqs), T), pad_id, dtype=np.int64)
+    mask = np.zeros((len(seqs), T), dtype=bool)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = s
+        mask[i, :len(s)] = True
+    return ids, mask
+
+
+def make_batch(kind, inputs, labels, start_id, extract_id, delim_id=None, pad_id=0):
+    """Token sequences of a batch of task examples -> {"ids", "mask", "labels"}.
+
+    inputs: single: list of id lists; pair and similarity: list of (a, b);
+    choice: list of (context, [choice_1, ..., choice_n]) with the same n for all.
+    labels: class ids (ints), regression targets (floats) or the index of the right choice.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if len(inputs) == 0 or len(inputs) != len(labels):
+        raise ValueError(f"need as many labels as inputs (at least one), got {len(inputs)} inputs "
+                         f"and {len(labels)} labels")
+    if kind != "single" and delim_id is None:
+        raise ValueError(f"kind {kind!r} needs a delim_id")
+    if kind == "single":
+        groups = [[single_input(x, start_id, extract_id)] for x in inputs]
+    elif kind == "pair":
+        groups = [[pair_input(a, b, start_id, delim_id, extract_id)] for a, b in inputs]
+    elif kind == "similarity":
+        groups = [similarity_inputs(a, b, start_id, delim_id, extract_id) for a, b in inputs]
+    else:
+        groups = [choice_inputs(c, choices, start_id, delim_id, extract_id) for c, choices in inputs]
+        if len({len(g) for g in groups}) != 1:
+            raise ValueError(f"every example needs the same number of choices, got {sorted({len(g) for g in groups})}")
+    ids, mask = pad_sequences([s for g in groups for s in g], pad_id)
+    if kind in ("single", "pair"):
+        shape = (len(groups), ids.shape[1])
+    else:
+        shape = (len(groups), len(groups[0]), ids.shape[1])
+    return {"ids": ids.reshape(shape), "mask": mask.reshape(shape), "labels": np.asarray(labels)}
+
+
+def lm_targets(ids, mask):
+    """Next-token targets of right-padded sequences: ids[:, t + 1] where it is real, else -100. (N, T)."""
+    targets = np.full(ids.shape, -100, dtype=np.int64)
+    targets[:, :-1] = np.where(mask[:, 1:], ids[:, 1:], -100)
+    return targets
+
+
+# ---------------------------------------------------------------------- model
+class GPTForClassification(Module):
+    """A GPT body with a task head: forward(batch) -> (outputs, cache); loss(batch) -> (loss, metrics).
+
+    kind: "single", "pair", "similarity" or "choice" (see the module docstring).
+    num_labels: the number of classes; 1 makes single/pair/similarity a regression
+        (mean squared error); for "choice" it is the number of choices per example.
+    lm_weight: lambda in L_task + lambda * L_LM (0 turns the auxiliary LM loss off).
+    freeze_body: requires_grad=False on every GPT parameter (the optimizer skips them)
+        and no gradient flows into the body; only the head learns (so the embeddings of
+        newly added special tokens keep their random start).
+    dropout: on the extracted state before the linear layer.
+    """
+
+    def __init__(self, gpt, num_labels, kind="single", lm_weight=0.5, freeze_body=False, dropout=0.1, seed=0):
+        super().__init__()
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        if not isinstance(num_labels, numbers.Integral) or num_labels < 1:
+            raise ValueError(f"num_labels must be an integer >= 1, got {num_labels!r}")
+        if not isinstance(lm_weight, numbers.Real) or not lm_weight >= 0:
+            raise ValueError(f"lm_weight must be a number >= 0, got {lm_weight!r}")
+        rng = np.random.default_rng(seed)
+        self.gpt, self.kind, self.num_labels = gpt, kind, int(num_labels)
+        self.lm_weight, self.freeze_body = float(lm_weight), bool(freeze_body)
+        self.regression = num_labels == 1 and kind != "choice"
+        self.drop = Dropout(dropout, rng)
+        out_features = 1 if kind == "choice" else num_labels
+        self.head = Linear(gpt.config.n_embd, out_features, True, rng, 0.02, gpt.dtype)
+        for p in gpt.parameters():
+            p.requires_grad = not freeze_body
+
+    # ------------------------------------------------------------ checking
+    def _flat_inputs(self, batch):
+        """The batch's ids and mask as (N, T) arrays, N sequences for B examples -> ids, mask, B."""
+        if not isinstance(batch, dict) or not {"ids", "mask"} <= set(batch):
+            raise ValueError(f"a batch is a dict with 'ids', 'mask' (and 'labels'), got {type(batch).__name__}"
+                             + (f" with keys {sorted(batch)}" if isinstance(batch, dict) else ""))
+        ids, mask = np.asarray(batch["ids"]), np.asarray(batch["mask"])
+        ndim = 2 if self.kind in ("single", "pair") else 3
+        if ids.ndim != ndim:
+            raise ValueError(f"kind {self.kind!r} needs ids of {ndim} dimensions, got shape {ids.shape}")
+        if mask.shape != ids.shape or mask.dtype != np.bool_:
+            raise ValueError(f"mask must be a bool array of shape {ids.shape}, got {mask.dtype} {mask.shape}")
+        if self.kind == "similarity" and ids.shape[1] != 2:
+            raise ValueError(f"similarity batches hold both orders: ids (B, 2, T), got {ids.shape}")
+        if self.kind == "choice" and ids.shape[1] != self.num_labels:
+            raise ValueError(f"this head scores {self.num_labels} choices, the batch has {ids.shape[1]}")
+        B, T = ids.shape[0], ids.shape[-1]
+        ids, mask = ids.reshape(-1, T), mask.reshape(-1, T)
+        if not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
+            raise ValueError("every sequence needs at least one real token and right padding "
+                             "(mask True, then only False)")
+        return ids, mask, B
+
+    def _labels(self, batch, B):
+        labels = np.asarray(batch.get("labels"))
+        if labels.shape != (B,):
+            raise ValueError(f"labels must have shape ({B},), got {labels.shape}")
+        if self.regression:
+            return labels.astype(self.gpt.dtype)
+        n = self.num_labels
+        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= n:
+            raise ValueError(f"labels must be integers in [0, {n}), got {labels.dtype} values {labels[:5]}")
+        return labels
+
+    # ------------------------------------------------------------ forward
+    def forward(self, batch):
+        """batch -> outputs, cache. outputs: logits (B, num_labels), predictions (B,) when
+        regressing, or choice scores (B, n_choices)."""
+        ids, mask, B = self._flat_inputs(batch)
+        h, ch = self.gpt.hidden_forward(ids, attention_mask=mask)       # (N, T, C)
+        last = mask.sum(axis=1) - 1                                      # the extract token of each sequence
+        e = h[np.arange(len(ids)), last]                                 # (N, C)
+        if self.kind == "similarity":
+            e = e.reshape(B, 2, -1).sum(axis=1)                          # (B, C): both orders added
+        e, cd = self.drop.forward(e)
+        out, cl = self.head.forward(e)                                   # (B or N, num_labels or 1)
+        if self.kind == "choice":
+            out = out.reshape(B, -1)                                     # (B, n_choices)
+        elif self.regression:
+            out = out[:, 0]                                              # (B,)
+        cache = {"h": h, "hidden": ch, "last": last, "drop": cd, "head": cl, "ids": ids, "mask": mask, "B": B}
+        return out, cache
+
+    def backward(self, dout, cache, dh=None):
+        """dout: like the outputs of forward -> None; fills the head's grads and, unless the body is
+        frozen, the body's. dh: (N, T, C) extra gradient of the final states (the LM loss)."""
+        de = self.drop.backward(self.head.backward(dout.reshape(-1, self.head.weight.shape[1]), cache["head"]),
+                                cache["drop"])
+        if self.freeze_body:
+            return None
+        if self.kind == "similarity":
+            de = np.repeat(de[:, None], 2, axis=1).reshape(-1, de.shape[-1])   # (N, C): the sum's gradient
+        dh = np.zeros_like(cache["h"]) if dh is None else dh.copy()
+        dh[np.arange(len(cache["last"])), cache["last"]] += de
+        self.gpt.hidden_backward(dh, cache["hidden"])
+        return None
+
+    # --------------------------------------------------------------- loss
+    def loss(self, batch, backward=True):
+        """L_task + lm_weight * L_LM on a batch -> (loss, metrics); backward=True also fills the grads.
+
+        metrics: loss, task_loss, lm_loss, and accuracy (classification, choice) or mse (regression).
+        """
+        out, cache = self.forward(batch)
+        labels = self._labels(batch, cache["B"])
+        if self.regression:
+            task_loss, ct = F.mse_forward(out, labels)
+            metrics = {"mse": task_loss}
+        else:
+            task_loss, ct = F.cross_entropy_forward(out, labels)
+            metrics = {"accuracy": float(np.mean(out.argmax(axis=-1) == labels))}
+        lm_loss, dh = 0.0, None
+        if self.lm_weight > 0:
+            logits, cl = self.gpt.head_forward(cache["h"])                       # (N, T, V)
+            lm_loss, clm = F.cross_entropy_forward(logits, lm_targets(cache["ids"], cache["mask"]))
+        if backward:
+            if self.lm_weight > 0 and not self.freeze_body:
+                dh = self.gpt.head_backward(self.lm_weight * F.cross_entropy_backward(1.0, clm), cl)
+            dout = (F.mse_backward if self.regression else F.cross_entropy_backward)(1.0, ct)
+            self.backward(dout, cache, dh)
+        total = task_loss + self.lm_weight * lm_loss
+        return total, {"loss": total, "task_loss": task_loss, "lm_loss": lm_loss, **metrics}
+
+    def predict(self, batch):
+        """Predicted class ids, regression values, or the index of the best choice: (B,).
+
+        Runs in eval mode (dropout off) and restores the previous mode.
+        """
+        was_training = self.training
+        self.eval()
+        try:
+            out, _ = self.forward(batch)
+        finally:
+            self.train(was_training)
+        return out if self.regression else out.argmax(axis=-1)
