@@ -48,6 +48,45 @@ def run_pretrain_gpt(args):
     return 0
 
 
+def add_finetune(sub):
+    p = sub.add_parser("finetune", help="finetune a model on a toy-world task")
+    fam = p.add_subparsers(dest="family", required=True)
+    g = fam.add_parser("gpt", help="the GPT paper's recipe: task head on the extract token + aux LM loss")
+    g.add_argument("--task", default="sentiment",
+                   choices=["sentiment", "acceptability", "paraphrase", "entailment", "similarity", "multiple_choice"])
+    g.add_argument("--from", dest="checkpoint", default=None,
+                   help="a pretrained GPT checkpoint; without it the same GPT starts from random weights")
+    g.add_argument("--lm-weight", type=float, default=0.5, help="lambda of L_task + lambda * L_LM (0: no aux loss)")
+    g.add_argument("--freeze-body", action="store_true", help="train only the task head")
+    add_finetune_options(g, lr=5e-4)
+    g.set_defaults(handler=run_finetune_gpt)
+
+
+def add_finetune_options(p, lr):
+    p.add_argument("--n-train", type=int, default=None, help="use only the first N training examples")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="run directory for the log, loss curve and checkpoint")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def print_scores(scores):
+    for split, metrics in scores.items():
+        print(f"{split}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+
+
+def run_finetune_gpt(args):
+    from .recipes.gpt_finetune import finetune_gpt
+    scores, _ = finetune_gpt(args.task, args.checkpoint, lm_weight=args.lm_weight, n_train=args.n_train,
+                             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                             freeze_body=args.freeze_body, seed=args.seed, progress=not args.no_progress,
+                             out_dir=args.out)
+    print_scores(scores)
+    return 0
+
+
 def add_sample(sub):
     p = sub.add_parser("sample", help="generate text from a GPT checkpoint")
     p.add_argument("--checkpoint", required=True)
@@ -89,6 +128,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
     add_quickstart(sub)
     add_pretrain(sub)
+    add_finetune(sub)
     add_sample(sub)
     from .data.cli import add_subcommand as add_data
     add_data(sub)

@@ -1,0 +1,60 @@
+"""GPT finetuning on the toy-world tasks with the GPT paper's input transformations and aux LM loss."""
+from ..models import GPT, GPTConfig, GPTForClassification, resize_token_embeddings
+from ..models.gpt_heads import make_batch
+from .corpora import load_corpus_text
+from .finetune import finetune, label_of, load_splits
+from .gpt import build_tokenizer, load_gpt
+
+KIND = {"sentiment": "single", "acceptability": "single", "paraphrase": "pair", "entailment": "pair",
+        "similarity": "similarity", "multiple_choice": "choice"}
+SPECIALS = ["<|start|>", "<|delim|>", "<|extract|>"]
+
+
+def prepare_gpt(checkpoint=None, preset="baby", vocab_size=600, seed=0):
+    """A pretrained GPT and tokenizer from `checkpoint`, or (None) a fresh GPT with a BPE
+    tokenizer trained on the toy world: the same model with no pretraining."""
+    if checkpoint is not None:
+        return load_gpt(checkpoint)
+    tok = build_tokenizer("bpe", load_corpus_text("toyworld"), vocab_size)
+    return GPT(GPTConfig.preset(preset, vocab_size=tok.vocab_size, seed=seed)), tok
+
+
+def gpt_batcher(task, tok):
+    """make_batch(examples) for a task: the tokenizer's ids in the task's input transformation."""
+    kind = KIND[task]
+    start, delim, extract = (tok.token_to_id(s) for s in SPECIALS)
+    enc = tok.encode
+
+    def batch(examples):
+        if kind == "single":
+            inputs = [enc(e["text"]) for e in examples]
+        elif kind == "choice":
+            inputs = [(enc(e["context"]), [enc(" " + c) for c in e["choices"]]) for e in examples]
+        else:
+            a, b = [k for k in examples[0] if k not in ("label", "score")]
+            inputs = [(enc(e[a]), enc(" " + e[b])) for e in examples]
+        labels = [label_of(task, e) for e in examples]
+        return make_batch(kind, inputs, labels, start, extract, delim, pad_id=extract)
+
+    return batch
+
+
+def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
+                 lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None):
+    """Finetune a GPT (pretrained from `checkpoint`, or from scratch when None) on a toy-world task.
+
+    Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
+    """
+    if task not in KIND:
+        raise ValueError(f"GPT finetuning supports {sorted(KIND)}, got {task!r}")
+    train, dev, test = load_splits(task, n_train)
+    gpt, tok = prepare_gpt(checkpoint, seed=seed)
+    if SPECIALS[0] not in tok:
+        tok.add_special_tokens(SPECIALS)
+    resize_token_embeddings(gpt, tok.vocab_size, seed=seed)
+    num_labels = 1 if task == "similarity" else (len(train[0]["choices"]) if task == "multiple_choice" else
+                                                 1 + max(e["label"] for e in train))
+    head = GPTForClassification(gpt, num_labels, KIND[task], lm_weight=lm_weight, freeze_body=freeze_body, seed=seed)
+    scores, _ = finetune(head, gpt_batcher(task, tok), task, train, dev, test, epochs=epochs, batch_size=batch_size,
+                         lr=lr, seed=seed, progress=progress, out_dir=out_dir)
+    return scores, head
