@@ -102,7 +102,8 @@ def entity_scores(true_tags, pred_tags):
     -> {"precision", "recall", "f1"} (0.0 where a denominator is zero).
     """
     if len(true_tags) != len(pred_tags):
-        raise ValueError(f"true_tags and pred_tags must hold as many sentences, got {len(true_tags)} and {len(pred_tags)}")
+        raise ValueError(f"true_tags and pred_tags must hold as many sentences, "
+                         f"got {len(true_tags)} and {len(pred_tags)}")
     if len(true_tags) and isinstance(true_tags[0], str):
         true_tags, pred_tags = [true_tags], [pred_tags]
     n_true = n_pred = n_correct = 0

@@ -1,5 +1,13 @@
-"""The model families: one readable file each."""
-from .gpt import GPT, GPTConfig
+"""The model families: one readable file each, with its task heads beside it."""
+from .bert import BertConfig, BertModel, bert_parameter_counts, count_bert_parameters
+from .bert_heads import (BertForMultipleChoice, BertForPreTraining, BertForQuestionAnswering,
+                         BertForSequenceClassification, BertForTokenClassification, align_word_labels)
+from .gpt import GPT, GPTConfig, count_gpt_parameters
 from .gpt_heads import GPTForClassification, resize_token_embeddings
 
-__all__ = ["GPT", "GPTConfig", "GPTForClassification", "resize_token_embeddings"]
+__all__ = [
+    "GPT", "GPTConfig", "count_gpt_parameters", "GPTForClassification", "resize_token_embeddings",
+    "BertModel", "BertConfig", "count_bert_parameters", "bert_parameter_counts", "BertForPreTraining",
+    "BertForSequenceClassification", "BertForTokenClassification", "BertForQuestionAnswering",
+    "BertForMultipleChoice", "align_word_labels",
+]

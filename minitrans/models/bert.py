@@ -1,0 +1,192 @@
+"""BERT: a bidirectional Transformer encoder (toy sizes, BERT-base and BERT-large).
+
+    ids (B, T), segment_ids (B, T)
+      -> token + position + segment embeddings -> LayerNorm -> dropout
+      -> n_layer post-norm encoder blocks (GELU, padding mask)   -> hidden states h (B, T, C)
+      -> pooler: tanh(h[:, 0] @ W + b), the [CLS] summary      -> pooled (B, C)
+
+forward/backward follow the minitrans contract with two outputs:
+`forward(ids, segment_ids, attention_mask) -> (hidden, pooled, cache)` and
+`backward(dhidden, dpooled, cache)`, where either gradient may be None.
+The task heads (pretraining, classification, tagging, QA, multiple choice)
+live in bert_heads.py and each hold a reference to this body.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import functional as F
+from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
+from .config import PresetConfig
+
+
+@dataclass
+class BertConfig(PresetConfig):
+    """Sizes and switches of a BERT. `BertConfig.preset("tiny", vocab_size=len(tokenizer))` gives a named size."""
+
+    vocab_size: int = 1000
+    max_position: int = 128        # longest sequence the learned position table covers
+    type_vocab_size: int = 2       # segment ids: 0 for sentence A, 1 for sentence B
+    n_layer: int = 2
+    n_head: int = 2
+    d_model: int = 64
+    d_ff: int = 256
+    dropout: float = 0.1           # embeddings, attention probabilities, residual branches
+    activation: str = "gelu"       # the erf form of GELU, as BERT uses
+    layer_norm_eps: float = 1e-12
+    seed: int = 0
+    dtype: str = "float32"
+
+    PRESETS = {
+        "tiny": dict(n_layer=2, n_head=2, d_model=64, d_ff=256, max_position=128),
+        "mini": dict(n_layer=4, n_head=4, d_model=128, d_ff=512, max_position=128),
+        "base": dict(vocab_size=30522, max_position=512, n_layer=12, n_head=12, d_model=768, d_ff=3072),
+        "large": dict(vocab_size=30522, max_position=512, n_layer=24, n_head=16, d_model=1024, d_ff=4096),
+    }
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not isinstance(self.type_vocab_size, int) or self.type_vocab_size < 1:
+            raise ValueError(f"BertConfig.type_vocab_size must be a positive int, got {self.type_vocab_size}")
+        if self.d_model % self.n_head:
+            raise ValueError(f"BertConfig.d_model ({self.d_model}) must be divisible by n_head ({self.n_head})")
+
+
+def bert_parameter_counts(config):
+    """Parameters per part, counted from the shapes without building the model.
+
+    Returns a dict: embeddings, encoder, pooler (together: BertModel), and the
+    pretraining heads mlm_head (dense, LayerNorm and output bias; the decoder
+    matrix is the tied token embedding, so it adds nothing) and nsp_head.
+    """
+    V, P, S = config.vocab_size, config.max_position, config.type_vocab_size
+    C, Fd, L = config.d_model, config.d_ff, config.n_layer
+    attention = 4 * (C * C + C)                      # q, k, v, out projections with biases
+    feed_forward = (C * Fd + Fd) + (Fd * C + C)
+    per_layer = attention + feed_forward + 2 * (2 * C)   # two LayerNorms
+    return {
+        "embeddings": (V + P + S) * C + 2 * C,
+        "encoder": L * per_layer,
+        "pooler": C * C + C,
+        "mlm_head": (C * C + C) + 2 * C + V,
+        "nsp_head": 2 * C + 2,
+    }
+
+
+def count_bert_parameters(config):
+    """Parameters of BertModel (embeddings, encoder and pooler; heads excluded), without building it."""
+    counts = bert_parameter_counts(config)
+    return counts["embeddings"] + counts["encoder"] + counts["pooler"]
+
+
+class BertModel(Module):
+    """The BERT encoder body. forward(ids, segment_ids, attention_mask) -> (hidden, pooled, cache)."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        c, dtype = config, np.dtype(config.dtype)
+        rng = np.random.default_rng(c.seed)
+        self.tok_emb = Embedding(c.vocab_size, c.d_model, rng, 0.02, dtype)
+        self.pos_emb = Embedding(c.max_position, c.d_model, rng, 0.02, dtype)
+        self.seg_emb = Embedding(c.type_vocab_size, c.d_model, rng, 0.02, dtype)
+        self.emb_norm = LayerNorm(c.d_model, c.layer_norm_eps, dtype)
+        self.emb_drop = Dropout(c.dropout, rng)
+        self.blocks = [TransformerBlock(c.d_model, c.n_head, c.d_ff, norm_first=False, activation=c.activation,
+                                        dropout=c.dropout, eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
+                       for _ in range(c.n_layer)]
+        self.pooler = Linear(c.d_model, c.d_model, True, rng, 0.02, dtype)
+
+    # ---------------------------------------------------------------- checks
+    def check_inputs(self, ids, segment_ids=None, attention_mask=None):
+        """Raise a clear error unless the inputs fit this model; returns (segment_ids, attention_mask)
+        with segment_ids filled with zeros when None (attention_mask stays None: no padding)."""
+        c = self.config
+        if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
+            got = getattr(ids, "dtype", type(ids))
+            raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {got}")
+        if ids.ndim != 2 or ids.shape[1] == 0:
+            raise ValueError(f"ids must have shape (B, T) with T >= 1, got {ids.shape}")
+        if ids.shape[1] > c.max_position:
+            raise ValueError(f"sequence length {ids.shape[1]} is longer than max_position {c.max_position}")
+        if ids.min() < 0 or ids.max() >= c.vocab_size:
+            raise ValueError(f"token ids must lie in [0, {c.vocab_size}), got values from {ids.min()} to {ids.max()}")
+        if segment_ids is None:
+            segment_ids = np.zeros(ids.shape, dtype=np.int64)
+        if not isinstance(segment_ids, np.ndarray) or segment_ids.dtype.kind not in "iu":
+            got = getattr(segment_ids, "dtype", type(segment_ids))
+            raise TypeError(f"segment_ids must be an integer numpy array like ids, got {got}")
+        if segment_ids.shape != ids.shape:
+            raise ValueError(f"segment_ids must have the shape of ids {ids.shape}, got {segment_ids.shape}")
+        if segment_ids.min() < 0 or segment_ids.max() >= c.type_vocab_size:
+            raise ValueError(f"segment ids must lie in [0, {c.type_vocab_size}), "
+                             f"got values from {segment_ids.min()} to {segment_ids.max()}")
+        if attention_mask is not None:
+            if not isinstance(attention_mask, np.ndarray) or attention_mask.dtype != np.bool_:
+                got = getattr(attention_mask, "dtype", type(attention_mask))
+                raise TypeError(f"attention_mask must be a boolean numpy array (True = real token), got {got}")
+            if attention_mask.shape != ids.shape:
+                raise ValueError(f"attention_mask must have the shape of ids {ids.shape}, got {attention_mask.shape}")
+        return segment_ids, attention_mask
+
+    # ------------------------------------------------------------------ body
+    def hidden_forward(self, ids, segment_ids=None, attention_mask=None):
+        """ids, segment_ids: (B, T) ints, attention_mask: bool (B, T), True = real token
+        -> hidden states h: (B, T, C), cache."""
+        segment_ids, attention_mask = self.check_inputs(ids, segment_ids, attention_mask)
+        T = ids.shape[1]
+        tok, ct = self.tok_emb.forward(ids)
+        pos, cp = self.pos_emb.forward(np.arange(T))
+        seg, cs = self.seg_emb.forward(segment_ids)
+        x, cn = self.emb_norm.forward(tok + pos + seg)
+        x, cd = self.emb_drop.forward(x)
+        block_caches = []
+        for block in self.blocks:
+            x, cb = block.forward(x, mask=attention_mask)
+            block_caches.append(cb)
+        return x, {"tok": ct, "pos": cp, "seg": cs, "norm": cn, "drop": cd, "blocks": block_caches}
+
+    def hidden_backward(self, dh, cache):
+        """dh: (B, T, C) -> None; adds into every body parameter's grad (not the pooler's)."""
+        for block, cb in zip(reversed(self.blocks), reversed(cache["blocks"])):
+            dh = block.backward(dh, cb)
+        dx = self.emb_norm.backward(self.emb_drop.backward(dh, cache["drop"]), cache["norm"])
+        self.tok_emb.backward(dx, cache["tok"])
+        self.pos_emb.backward(dx.sum(axis=0), cache["pos"])
+        self.seg_emb.backward(dx, cache["seg"])
+
+    # ---------------------------------------------------------------- pooler
+    def pool_forward(self, h):
+        """h: (B, T, C) -> pooled = tanh(h[:, 0] @ W + b): (B, C), cache."""
+        z, cl = self.pooler.forward(h[:, 0])
+        pooled, ct = F.tanh_forward(z)
+        return pooled, (cl, ct, h.shape)
+
+    def pool_backward(self, dpooled, cache):
+        """dpooled: (B, C) -> dh: (B, T, C), zero except at position 0 ([CLS])."""
+        cl, ct, shape = cache
+        dh = np.zeros(shape, dtype=dpooled.dtype)
+        dh[:, 0] = self.pooler.backward(F.tanh_backward(dpooled, ct), cl)
+        return dh
+
+    # ------------------------------------------------------------ full model
+    def forward(self, ids, segment_ids=None, attention_mask=None):
+        """ids, segment_ids: (B, T) ints, attention_mask: bool (B, T) or None
+        -> hidden: (B, T, C), pooled: (B, C), cache."""
+        h, ch = self.hidden_forward(ids, segment_ids, attention_mask)
+        pooled, cp = self.pool_forward(h)
+        return h, pooled, {"hidden": ch, "pool": cp}
+
+    def backward(self, dhidden, dpooled, cache):
+        """dhidden: (B, T, C) or None, dpooled: (B, C) or None -> None; adds into every parameter's grad."""
+        if dhidden is None and dpooled is None:
+            raise ValueError("BertModel.backward needs dhidden or dpooled (both were None)")
+        if dpooled is not None:
+            dh = self.pool_backward(dpooled, cache["pool"])
+            dhidden = dh if dhidden is None else dh + dhidden
+        self.hidden_backward(dhidden, cache["hidden"])
+
+    def attention_maps(self, cache):
+        """Per layer the (B, H, T, T) attention probabilities of a forward cache, for plotting."""
+        blocks = cache["hidden"]["blocks"] if "hidden" in cache else cache["blocks"]
+        return [block.attention_maps(cb) for block, cb in zip(self.blocks, blocks)]
