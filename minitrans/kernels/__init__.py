@@ -1,15 +1,76 @@
-"""Backend switch (placeholder until the Numba kernels land): NumPy reference only."""
-from ..functional import attention_backward, attention_forward, softmax_backward, softmax_forward
+"""The backend switch for the hot pairs: Numba kernels ("numba", the default) or the NumPy reference ("numpy").
 
-_backend = "numpy"
+    >>> import minitrans
+    >>> minitrans.set_backend("numpy")      # softmax and attention now run minitrans.functional
+    >>> minitrans.get_backend()
+    'numpy'
+
+The environment variable MINITRANS_BACKEND=numba|numpy sets the default when
+minitrans is imported. Both backends check their inputs the same way, return
+the same arrays (equal up to rounding) and build the same caches, so a cache
+from one backend's forward works with the other backend's backward.
+"""
+import os
+
+from ..functional import attention as numpy_attention
+from ..functional import softmax as numpy_softmax
+from . import attention as numba_attention
+from . import softmax as numba_softmax
+from .threads import choose_threading_layer, threading_layer
+
+choose_threading_layer()
+
+BACKENDS = ("numba", "numpy")
+
+
+def checked_backend(name, source="backend"):
+    """`name` if it is a known backend, else a ValueError naming the choices."""
+    if name not in BACKENDS:
+        raise ValueError(f"{source} must be 'numba' or 'numpy', got {name!r}")
+    return name
+
+
+_backend = checked_backend(os.environ.get("MINITRANS_BACKEND", "numba"), "MINITRANS_BACKEND")
 
 
 def set_backend(name):
+    """Choose who runs softmax and attention: "numba" (compiled kernels) or "numpy" (the reference)."""
     global _backend
-    if name not in ("numpy", "numba"):
-        raise ValueError(f"backend must be 'numba' or 'numpy', got {name!r}")
-    _backend = name
+    _backend = checked_backend(name)
 
 
 def get_backend():
+    """The backend in use: "numba" or "numpy"."""
     return _backend
+
+
+def softmax_forward(x, mask=None):
+    """p = softmax(x) over the last axis, by the current backend.   x: (..., N) -> p: (..., N), cache."""
+    impl = numba_softmax if _backend == "numba" else numpy_softmax
+    return impl.softmax_forward(x, mask)
+
+
+def softmax_backward(dout, cache):
+    """dout: (..., N) -> dx: (..., N), by the current backend."""
+    impl = numba_softmax if _backend == "numba" else numpy_softmax
+    return impl.softmax_backward(dout, cache)
+
+
+def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0, rng=None, scale=None):
+    """softmax(q k^T * scale + bias, masked) @ v, by the current backend.
+
+    q: (B, H, Tq, D), k: (B, H, Tk, D), v: (B, H, Tk, Dv) -> out: (B, H, Tq, Dv), cache
+    (see minitrans.functional.attention.attention_forward for every argument).
+    """
+    impl = numba_attention if _backend == "numba" else numpy_attention
+    return impl.attention_forward(q, k, v, mask, causal, bias, dropout_p, rng, scale)
+
+
+def attention_backward(dout, cache):
+    """dout: (B, H, Tq, Dv) -> dq, dk, dv, dbias (dbias is None without a bias), by the current backend."""
+    impl = numba_attention if _backend == "numba" else numpy_attention
+    return impl.attention_backward(dout, cache)
+
+
+__all__ = ["BACKENDS", "set_backend", "get_backend", "threading_layer", "softmax_forward", "softmax_backward",
+           "attention_forward", "attention_backward"]

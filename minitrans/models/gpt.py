@@ -37,7 +37,8 @@ class GPTConfig(PresetConfig):
 
     PRESETS = {
         "nano": dict(vocab_size=65, block_size=32, n_layer=2, n_head=2, n_embd=64),
-        "baby": dict(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128),
+        # the classic CPU baby GPT of the character-level Shakespeare recipe: no biases, exact GELU
+        "baby": dict(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128, bias=False, activation="gelu"),
         "gpt1": dict(vocab_size=40478, block_size=512, n_layer=12, n_head=12, n_embd=768, norm_first=False,
                      dropout=0.1, activation="gelu"),
         "gpt2": dict(vocab_size=50257, block_size=1024, n_layer=12, n_head=12, n_embd=768, dropout=0.1),
