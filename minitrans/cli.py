@@ -1,4 +1,4 @@
-"""The `minitrans` command line: quickstart, pretrain, finetune, sample, data, bench."""
+"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, bench."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +27,45 @@ def add_pretrain(sub):
     g.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(handler=run_pretrain_gpt)
+    b = fam.add_parser("bert", help="masked LM (80/10/10) + next sentence prediction on sentence pairs")
+    b.add_argument("--corpus", default="toyworld", help="toyworld, or a text file: a sentence a line, "
+                                                       "a blank line between documents")
+    b.add_argument("--preset", default="tiny", help="tiny or mini (or base, large)")
+    b.add_argument("--vocab-size", type=int, default=1000, help="WordPiece vocabulary size")
+    b.add_argument("--iters", type=int, default=3000)
+    b.add_argument("--batch-size", type=int, default=32)
+    b.add_argument("--max-len", type=int, default=128, help="longest packed pair [CLS] A [SEP] B [SEP]")
+    b.add_argument("--mask-only", action="store_true", help="every chosen token becomes [MASK] (no 10/10)")
+    b.add_argument("--no-nsp", action="store_true", help="masked LM only, no next sentence prediction")
+    b.add_argument("--lr", type=float, default=3e-3)
+    b.add_argument("--min-lr", type=float, default=3e-4)
+    b.add_argument("--warmup", type=int, default=100)
+    b.add_argument("--dropout", type=float, default=0.0)
+    b.add_argument("--eval-interval", type=int, default=250)
+    b.add_argument("--seed", type=int, default=1337)
+    b.add_argument("--out", default=None, help="run directory (default runs/bert-<corpus>)")
+    b.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
+    b.add_argument("--no-progress", action="store_true")
+    b.set_defaults(handler=run_pretrain_bert)
+
+
+def run_pretrain_bert(args):
+    from .recipes.bert import pretrain_bert
+    from .recipes.gpt import default_out_dir
+    from .train import TrainConfig
+    out = args.out or default_out_dir("bert", args.corpus)
+    cfg = TrainConfig(iters=args.iters, lr=args.lr, min_lr=args.min_lr, warmup=args.warmup, weight_decay=0.01,
+                      betas=(0.9, 0.999), eval_interval=args.eval_interval, eval_iters=10, seed=args.seed,
+                      out_dir=out, progress=not args.no_progress)
+    model, tok, trainer = pretrain_bert(args.corpus, args.preset, args.vocab_size, batch_size=args.batch_size,
+                                        max_len=args.max_len, mask_only=args.mask_only, nsp=not args.no_nsp,
+                                        resume=args.resume, train_config=cfg, dropout=args.dropout)
+    print(f"checkpoint: {trainer.checkpoint_path}  loss curve: {out}/loss.png  log: {out}/log.jsonl")
+    print(f"wall time: {trainer.wall_time:.1f} s")
+    last = next(r for r in reversed(trainer.history) if r["split"] == "val_eval")
+    print(", ".join(f"{k} {last[k]:.4f}" for k in ("mlm_loss", "mlm_acc", "nsp_acc") if k in last))
+    print(f"final val loss: {last['loss']:.4f}")
+    return 0
 
 
 def run_pretrain_gpt(args):
@@ -60,6 +99,46 @@ def add_finetune(sub):
     g.add_argument("--freeze-body", action="store_true", help="train only the task head")
     add_finetune_options(g, lr=5e-4)
     g.set_defaults(handler=run_finetune_gpt)
+    b = fam.add_parser("bert", help="a task head on [CLS], on every token (ner) or on spans (qa)")
+    b.add_argument("--task", default="sentiment",
+                   choices=["sentiment", "acceptability", "pair", "paraphrase", "entailment", "similarity",
+                            "choice", "multiple_choice", "ner", "qa"],
+                   help="pair = paraphrase, choice = multiple_choice")
+    b.add_argument("--from", dest="checkpoint", default=None,
+                   help="a pretrained BERT checkpoint; without it the same BERT starts from random weights")
+    b.add_argument("--preset", default="tiny", help="the BERT size without --from")
+    b.add_argument("--n-eval", type=int, default=None, help="score on the first N dev and test examples only")
+    add_finetune_options(b, lr=1e-3)
+    b.set_defaults(handler=run_finetune_bert)
+
+
+def run_finetune_bert(args):
+    from .recipes.bert_finetune import finetune_bert
+    scores, _ = finetune_bert(args.task, args.checkpoint, preset=args.preset, n_train=args.n_train,
+                              n_eval=args.n_eval, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                              progress=not args.no_progress, out_dir=args.out)
+    print_scores(scores)
+    return 0
+
+
+def add_probe(sub):
+    p = sub.add_parser("probe", help="word-guessing probes: pretrained vs random init vs chance")
+    fam = p.add_subparsers(dest="family", required=True)
+    b = fam.add_parser("bert", help="score each candidate's pieces at [MASK] positions")
+    b.add_argument("--checkpoint", required=True, help="a checkpoint written by `pretrain bert`")
+    b.add_argument("--phenomenon", default=None, help="only the probes of one phenomenon (default: all)")
+    b.set_defaults(handler=run_probe_bert)
+
+
+def run_probe_bert(args):
+    from .data import PHENOMENA, load_probes
+    from .eval.probes import format_table
+    from .recipes.bert import load_bert, probe_report
+    probes = load_probes(args.phenomenon)
+    model, tok = load_bert(args.checkpoint)
+    report = probe_report(model, tok, probes)
+    print(format_table(report, [p for p in PHENOMENA + ("all",) if p in report["chance"]]))
+    return 0
 
 
 def add_finetune_options(p, lr):
@@ -129,6 +208,7 @@ def build_parser():
     add_quickstart(sub)
     add_pretrain(sub)
     add_finetune(sub)
+    add_probe(sub)
     add_sample(sub)
     from .data.cli import add_subcommand as add_data
     add_data(sub)

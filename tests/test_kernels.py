@@ -35,6 +35,15 @@ def backend():
     kernels.set_backend(before)
 
 
+@pytest.fixture(params=["serial", "parallel"])
+def kernel_path(request, monkeypatch):
+    """Runs a test once with the row kernels in the calling thread and once with the parallel ones
+    (test arrays are small, so the parallel kernels are forced by lowering the size threshold)."""
+    if request.param == "parallel":
+        monkeypatch.setattr(nb_softmax, "PARALLEL_MIN_SIZE", 0)
+    return request.param
+
+
 def close(a, b, dtype):
     np.testing.assert_allclose(a, b, **TOL[dtype])
 
@@ -69,7 +78,7 @@ SOFTMAX_SHAPES = [(7,), (3, 5), (2, 3, 4), (2, 1, 3, 6), (2, 2, 1, 3, 5)]
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SOFTMAX_SHAPES)
 @pytest.mark.parametrize("mask_kind", ["none", "full", "broadcast"])
-def test_softmax_backends_agree(dtype, shape, mask_kind):
+def test_softmax_backends_agree(dtype, shape, mask_kind, kernel_path):
     rng = np.random.default_rng(len(shape))
     x = (3 * rng.standard_normal(shape)).astype(dtype)
     mask = None
@@ -155,7 +164,7 @@ def run_attention(module, inputs, kwargs, dout):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(ATTENTION_CASES))
-def test_attention_backends_agree(dtype, name):
+def test_attention_backends_agree(dtype, name, kernel_path):
     inputs, kwargs = attention_case(name, dtype)
     dout_shape = inputs[0].shape[:3] + inputs[2].shape[3:]
     dout = np.random.default_rng(9).standard_normal(dout_shape).astype(dtype)
@@ -186,7 +195,7 @@ def test_attention_causal_rows_that_see_nothing_are_zero():
 
 @pytest.mark.parametrize("name", ["plain", "causal_decoding", "mask_and_causal", "bias_per_head",
                                   "bias_full_and_mask", "dropout"])
-def test_attention_gradcheck_numba_backend(backend, name):
+def test_attention_gradcheck_numba_backend(backend, name, kernel_path):
     backend("numba")
     (q, k, v), kwargs = attention_case(name, np.float64, seed=3)
     inputs = {"q": q, "k": k, "v": v}
@@ -231,7 +240,7 @@ def test_other_dtypes_and_mixed_dtypes_run_the_reference():
     np.testing.assert_array_equal(nb_softmax.softmax_forward(x)[0], ref_softmax.softmax_forward(x)[0])
 
 
-def test_results_are_bit_for_bit_reproducible():
+def test_results_are_bit_for_bit_reproducible(kernel_path):
     (q, k, v), kwargs = attention_case("mask_and_causal", np.float32)
     dout = np.random.default_rng(6).standard_normal(q.shape[:3] + v.shape[3:]).astype(np.float32)
     first = run_attention(nb_attention, (q, k, v), kwargs, dout)
@@ -241,7 +250,8 @@ def test_results_are_bit_for_bit_reproducible():
         np.testing.assert_array_equal(a, b)
 
 
-def test_two_python_threads_can_run_kernels_at_once():
+def test_two_python_threads_can_run_kernels_at_once(monkeypatch):
+    monkeypatch.setattr(nb_softmax, "PARALLEL_MIN_SIZE", 0)         # the parallel kernels, behind their lock
     (q, k, v), kwargs = attention_case("causal", np.float32)
     want, _ = nb_attention.attention_forward(q, k, v, **kwargs)
     results = []

@@ -9,6 +9,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..data.batching import pad_batch
+from .fill_mask import masked_log_probs
 from .zeroshot import score_continuations
 
 
@@ -17,6 +19,38 @@ def causal_probe_choice(model, tokenizer, probe, prefix="\n"):
     context = tokenizer.encode(prefix)
     filled = [tokenizer.encode(probe.filled(c)) for c in probe.candidates]
     return int(np.argmax(score_continuations(model, context, filled)))
+
+
+def masked_probe_scores(model, tokenizer, probe):
+    """Score of each candidate by a masked LM (a BertForPreTraining) -> (n_candidates,) float64.
+
+    The blank becomes as many [MASK]s as the candidate has WordPiece pieces, and the score is the
+    sum of the pieces' log-probabilities at those positions, each predicted from the rest of the
+    sentence (the masks are filled independently). This is one forward pass for all candidates and
+    asks exactly what masked-LM pretraining trains; a candidate of several pieces pays one log-prob
+    per piece. (The pseudo-log-likelihood of the whole filled-in sentence, one masked position at
+    a time, would cost a forward pass per token and mostly measure the rest of the sentence.)
+    """
+    mask = tokenizer.id_to_token(tokenizer.mask_id)
+    rows, targets = [], []
+    for word in probe.candidates:
+        pieces = tokenizer.encode(word)
+        if not pieces:
+            raise ValueError(f"candidate {word!r} of probe {probe.text!r} encodes to no tokens")
+        ids, _ = tokenizer.encode_single(probe.masked(" ".join([mask] * len(pieces))))
+        rows.append(ids)
+        targets.extend(pieces)
+    ids, attention_mask = pad_batch(rows, tokenizer.pad_id)
+    masked = ids == tokenizer.mask_id
+    log_probs = masked_log_probs(model, ids, attention_mask, masked)
+    picked = log_probs[np.arange(len(targets)), targets]
+    owner = np.nonzero(masked)[0]                  # the candidate (row) of each masked position
+    return np.bincount(owner, weights=picked, minlength=len(rows))
+
+
+def masked_probe_choice(model, tokenizer, probe):
+    """Index of the candidate a masked LM scores highest (see masked_probe_scores)."""
+    return int(np.argmax(masked_probe_scores(model, tokenizer, probe)))
 
 
 def probe_accuracy(probes, choose):

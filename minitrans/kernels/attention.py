@@ -26,8 +26,7 @@ import numpy as np
 from ..functional import attention as reference
 from ..functional.attention import check_attention_inputs
 from ..functional.checks import sum_to_shape
-from .softmax import KERNEL_DTYPES, masked_softmax_rows, rows_of, softmax_backward_rows
-from .threads import kernel_lock
+from .softmax import KERNEL_DTYPES, rows_of, run_rows
 
 
 def transposed(x):
@@ -64,8 +63,7 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
     mask4 = rows_of(mask, Tk, bool)
     bias4 = np.zeros((1, 1, 1, Tk), dtype) if bias is None else rows_of(bias, Tk, dtype)
     scores = q @ transposed(k)                                            # (B, H, Tq, Tk)
-    with kernel_lock:
-        masked_softmax_rows(scores, mask4, bias4, dtype.type(scale), bool(causal), scores)
+    run_rows("masked_softmax_rows", scores.size, scores, mask4, bias4, dtype.type(scale), bool(causal), scores)
     probs = scores
     keep = dropout_keep(shape, dropout_p, rng, dtype)
     out = (probs if keep is None else probs * keep) @ v                    # (B, H, Tq, Dv)
@@ -84,8 +82,7 @@ def attention_backward(dout, cache):
     keep4 = rows_of(keep, probs.shape[-1], dtype)
     dv = (probs if keep is None else probs * keep).swapaxes(-1, -2) @ dout       # (B, H, Tk, Dv)
     dscores = dout @ transposed(v)                                               # (B, H, Tq, Tk)
-    with kernel_lock:
-        softmax_backward_rows(dscores, np.ascontiguousarray(probs), keep4, dscores)
+    run_rows("softmax_backward_rows", dscores.size, dscores, np.ascontiguousarray(probs), keep4, dscores)
     dq = (dscores @ k) * scale                                                   # (B, H, Tq, D)
     dk = (dscores.swapaxes(-1, -2) @ q) * scale                                  # (B, H, Tk, D)
     dbias = None if cache["bias_shape"] is None else sum_to_shape(dscores, cache["bias_shape"])

@@ -82,13 +82,40 @@ def pick(i, n):
 
 @njit(inline="always")
 def row_max(p, n):
-    """max(p[:n]) (-inf when n == 0), kept in four running maxima so the CPU can compare four at once."""
+    """max(p[:n]), kept in four running maxima so that the CPU can compare four at once."""
     m0 = m1 = m2 = m3 = p.dtype.type(-np.inf)
     for j in range(0, n - 3, 4):
         m0, m1, m2, m3 = max(m0, p[j]), max(m1, p[j + 1]), max(m2, p[j + 2]), max(m3, p[j + 3])
     for j in range(n - n % 4, n):
         m0 = max(m0, p[j])
     return max(max(m0, m1), max(m2, m3))
+
+
+@njit(inline="always")
+def masked_softmax_row(row, x, mask, bias, scale, causal, probs):
+    """One row of masked_softmax_rows: row = (b * H + h) * Tq + i."""
+    B, H, Tq, Tk = x.shape
+    b, h, i = row // (H * Tq), (row // Tq) % H, row % Tq
+    seen = i + Tk - Tq + 1 if causal else Tk    # causal: keys j < seen are visible
+    x_row, p = x[b, h, i], probs[b, h, i]
+    m_row = mask[pick(b, mask.shape[0]), pick(h, mask.shape[1]), pick(i, mask.shape[2])]
+    b_row = bias[pick(b, bias.shape[0]), pick(h, bias.shape[1]), pick(i, bias.shape[2])]
+    for j in range(Tk):                         # scores, masked to -inf
+        s = x_row[j] * scale + b_row[j]
+        p[j] = s if m_row[j] and j < seen else -np.inf
+    top = row_max(p, Tk)
+    if top == -np.inf:                          # everything masked: all zeros, never NaN
+        for j in range(Tk):
+            p[j] = 0.0
+        return
+    total = p.dtype.type(0.0)
+    for j in range(Tk):                         # exponentials (e**-inf = 0) and their sum
+        e = exp_nonpositive(p[j] - top)
+        p[j] = e
+        total += e
+    inverse = p.dtype.type(1.0) / total
+    for j in range(Tk):
+        p[j] *= inverse
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -98,31 +125,29 @@ def masked_softmax_rows(x, mask, bias, scale, causal, probs):
     x, probs: (B, H, Tq, Tk); mask (bool, True = keep), bias: (b, h, q, Tk) with b, h, q each 1 or full.
     causal: query row i sees keys j <= i + Tk - Tq. A row with nothing to see gets all zeros.
     """
-    B, H, Tq, Tk = x.shape
-    for row in prange(B * H * Tq):
-        b, h, i = row // (H * Tq), (row // Tq) % H, row % Tq
-        n = max(0, min(Tk, i + Tk - Tq + 1)) if causal else Tk    # keys this row may see
-        x_row, p = x[b, h, i], probs[b, h, i]
-        m_row = mask[pick(b, mask.shape[0]), pick(h, mask.shape[1]), pick(i, mask.shape[2])]
-        b_row = bias[pick(b, bias.shape[0]), pick(h, bias.shape[1]), pick(i, bias.shape[2])]
-        for j in range(n):                      # scores, masked to -inf
-            s = x_row[j] * scale + b_row[j]
-            p[j] = s if m_row[j] else -np.inf
-        for j in range(n, Tk):
-            p[j] = 0.0
-        top = row_max(p, n)
-        if top == -np.inf:                      # everything masked: all zeros, never NaN
-            for j in range(n):
-                p[j] = 0.0
-            continue
-        total = p.dtype.type(0.0)
-        for j in range(n):                      # exponentials and their sum
-            e = exp_nonpositive(p[j] - top)
-            p[j] = e
-            total += e
-        inverse = p.dtype.type(1.0) / total
-        for j in range(n):
-            p[j] *= inverse
+    for row in prange(x.shape[0] * x.shape[1] * x.shape[2]):
+        masked_softmax_row(row, x, mask, bias, scale, causal, probs)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def masked_softmax_rows_serial(x, mask, bias, scale, causal, probs):
+    """masked_softmax_rows in the calling thread only (for small arrays: see run_rows)."""
+    for row in range(x.shape[0] * x.shape[1] * x.shape[2]):
+        masked_softmax_row(row, x, mask, bias, scale, causal, probs)
+
+
+@njit(inline="always")
+def softmax_backward_row(row, dprobs, probs, keep, dx):
+    """One row of softmax_backward_rows: row = (b * H + h) * Tq + i."""
+    B, H, Tq, Tk = probs.shape
+    b, h, i = row // (H * Tq), (row // Tq) % H, row % Tq
+    g, p, out = dprobs[b, h, i], probs[b, h, i], dx[b, h, i]
+    k_row = keep[pick(b, keep.shape[0]), pick(h, keep.shape[1]), pick(i, keep.shape[2])]
+    dot = p.dtype.type(0.0)
+    for j in range(Tk):
+        dot += g[j] * k_row[j] * p[j]
+    for j in range(Tk):
+        out[j] = p[j] * (g[j] * k_row[j] - dot)
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -132,16 +157,32 @@ def softmax_backward_rows(dprobs, probs, keep, dx):
     dprobs, probs, dx: (B, H, Tq, Tk); keep: (b, h, q, Tk) with b, h, q each 1 or full
     (the dropout keep-mask, or ones).
     """
-    B, H, Tq, Tk = probs.shape
-    for row in prange(B * H * Tq):
-        b, h, i = row // (H * Tq), (row // Tq) % H, row % Tq
-        g, p, out = dprobs[b, h, i], probs[b, h, i], dx[b, h, i]
-        k_row = keep[pick(b, keep.shape[0]), pick(h, keep.shape[1]), pick(i, keep.shape[2])]
-        dot = p.dtype.type(0.0)
-        for j in range(Tk):
-            dot += g[j] * k_row[j] * p[j]
-        for j in range(Tk):
-            out[j] = p[j] * (g[j] * k_row[j] - dot)
+    for row in prange(probs.shape[0] * probs.shape[1] * probs.shape[2]):
+        softmax_backward_row(row, dprobs, probs, keep, dx)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def softmax_backward_rows_serial(dprobs, probs, keep, dx):
+    """softmax_backward_rows in the calling thread only (for small arrays: see run_rows)."""
+    for row in range(probs.shape[0] * probs.shape[1] * probs.shape[2]):
+        softmax_backward_row(row, dprobs, probs, keep, dx)
+
+
+# Below this many elements a kernel runs in the calling thread: waking Numba's second worker
+# thread costs about 0.1-0.2 ms on the 2-core test machine, as much as it saves at B*H=48, T=64.
+PARALLEL_MIN_SIZE = 1 << 19
+PARALLEL_AND_SERIAL = {"masked_softmax_rows": (masked_softmax_rows, masked_softmax_rows_serial),
+                       "softmax_backward_rows": (softmax_backward_rows, softmax_backward_rows_serial)}
+
+
+def run_rows(name, size, *args):
+    """Run the row kernel `name` on `size` elements: in parallel when big enough, else in this thread."""
+    parallel, serial = PARALLEL_AND_SERIAL[name]
+    if size < PARALLEL_MIN_SIZE:
+        serial(*args)
+        return
+    with kernel_lock:
+        parallel(*args)
 
 
 def rows_of(x, n, dtype):
@@ -187,8 +228,7 @@ def softmax_forward(x, mask=None):
     mask4 = rows_of(mask, x.shape[-1], bool)
     zeros = np.zeros((1, 1, 1, x.shape[-1]), x.dtype)
     p = np.empty(x4.shape, dtype=x.dtype)
-    with kernel_lock:
-        masked_softmax_rows(x4, mask4, zeros, x.dtype.type(1.0), False, p)
+    run_rows("masked_softmax_rows", p.size, x4, mask4, zeros, x.dtype.type(1.0), False, p)
     p = p.reshape(x.shape)
     return p, p
 
@@ -203,6 +243,5 @@ def softmax_backward(dout, cache):
     p4 = np.ascontiguousarray(p).reshape(shape4)
     dout4 = np.ascontiguousarray(dout).reshape(shape4)
     dx = np.empty(p4.shape, dtype=p.dtype)
-    with kernel_lock:
-        softmax_backward_rows(dout4, p4, rows_of(None, p.shape[-1], p.dtype), dx)
+    run_rows("softmax_backward_rows", dx.size, dout4, p4, rows_of(None, p.shape[-1], p.dtype), dx)
     return dx.reshape(p.shape)

@@ -12,6 +12,8 @@ SCORES = {   # which metrics each task reports, as in GLUE
     "entailment": ("accuracy",),
     "similarity": ("pearson", "spearman"),
     "multiple_choice": ("accuracy",),
+    "ner": ("f1", "precision", "recall"),   # entity level, computed by the BERT recipe's own evaluate
+    "qa": ("exact_match", "f1"),            # on the answer text, likewise
 }
 METRICS = {"accuracy": accuracy, "mcc": matthews_corrcoef, "f1": binary_f1, "pearson": pearson, "spearman": spearman}
 
@@ -45,11 +47,13 @@ def predict_all(head, make_batch, examples, batch_size=64):
 
 
 def finetune(head, make_batch, task, train, dev, test=None, epochs=3, batch_size=16, lr=1e-4, seed=0,
-             progress=True, out_dir=None, warmup_fraction=0.1):
+             progress=True, out_dir=None, warmup_fraction=0.1, evaluate=None):
     """Train `head` on the examples (AdamW, linear warmup then cosine decay), then score it.
 
     head.loss(batch, backward) -> (loss, metrics); head.predict(batch) -> predictions.
     make_batch(examples) -> a batch for the head.
+    evaluate(head, examples) -> {metric: value}; by default the head's predictions against
+    label_of(task, example), scored by score(task, ...).
     Returns (scores, trainer) where scores = {"dev": {...}, "test": {...}}.
     """
     iters = max(1, epochs * int(np.ceil(len(train) / batch_size)))
@@ -68,10 +72,9 @@ def finetune(head, make_batch, task, train, dev, test=None, epochs=3, batch_size
                       eval_interval=max(1, iters // 4), eval_iters=5, seed=seed, progress=progress, out_dir=out_dir)
     trainer = Trainer(head, get_batch, step, cfg)
     trainer.run()
-    scores = {}
-    for name, examples in (("dev", dev), ("test", test)):
-        if examples:
-            labels = [label_of(task, e) for e in examples]
-            scores[name] = score(task, predict_all(head, make_batch, examples), labels)
+    if evaluate is None:
+        def evaluate(head, examples):
+            return score(task, predict_all(head, make_batch, examples), [label_of(task, e) for e in examples])
+    scores = {name: evaluate(head, examples) for name, examples in (("dev", dev), ("test", test)) if examples}
     return scores, trainer
 

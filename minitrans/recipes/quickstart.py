@@ -1,13 +1,19 @@
 """`minitrans quickstart`: pretrain small models on the toy world and show what they learned."""
 from pathlib import Path
 
-from ..data import load_probes
+from ..data import PHENOMENA, load_probes
+from ..eval.fill_mask import fill_mask
 from ..eval.probes import causal_probe_choice, chance_accuracy, format_table, probe_accuracy
 from ..generate import generate_text
 from ..train import TrainConfig
+from .bert import pretrain_bert, probe_report
+from .bert_finetune import finetune_bert
 from .gpt import pretrain_gpt
 
 PROMPTS = ["Jack works at", "The capital of", "Kate ate at the"]
+MASK_PROMPTS = ["[MASK] is the capital of Borovia.",            # knowledge
+                "The dogs near the cat [MASK] happy.",          # agreement
+                "Mary called Tom because she missed [MASK]."]   # pronoun
 
 
 def quickstart_gpt(out_dir, fast=False):
@@ -31,6 +37,35 @@ def quickstart_gpt(out_dir, fast=False):
     return model, tok, acc
 
 
+def quickstart_bert(out_dir, fast=False):
+    """A small BERT (2 layers, 64 wide, WordPiece) pretrained on the toy world with masked LM + NSP;
+    prints fill-mask answers and probes, then finetunes on two tasks with and without pretraining."""
+    print("== BERT: masked language model + next sentence prediction on the toy world ==")
+    iters = 20 if fast else 1500
+    run = Path(out_dir) / "bert"
+    model, tok, trainer = pretrain_bert("toyworld", "tiny", iters=iters, passes=1 if fast else 4,
+                                        out_dir=str(run), progress=not fast)
+    last = next(r for r in reversed(trainer.history) if r["split"] == "val_eval")
+    print(f"validation: masked-token accuracy {last['mlm_acc']:.2f}, next-sentence accuracy {last['nsp_acc']:.2f} "
+          f"after {iters} steps ({trainer.wall_time:.0f} s); loss curve in {run / 'loss.png'}")
+    for prompt in MASK_PROMPTS:
+        answers = ", ".join(f"{word} {p:.2f}" for word, p in fill_mask(model, tok, prompt, top_k=3))
+        print(f"  {prompt}  ->  {answers}")
+    probes = load_probes()[:: 10 if fast else 1]
+    print("word-guessing probes (accuracy of the candidate BERT scores highest at the [MASK]s):")
+    print(format_table(probe_report(model, tok, probes), list(PHENOMENA) + ["all"]))
+    n_train, n_eval, epochs = (32, 50, 1) if fast else (200, None, 10)
+    print(f"finetuned on {n_train} examples ({epochs} epochs), test accuracy without -> with pretraining:")
+    results = {}
+    for task in ("multiple_choice", "sentiment"):
+        results[task] = [finetune_bert(task, checkpoint, n_train=n_train, n_eval=n_eval, epochs=epochs,
+                                       lr=1e-3, progress=False)[0]["test"]["accuracy"]
+                         for checkpoint in (None, str(run / "checkpoint.safetensors"))]
+        print(f"  {task}: {results[task][0]:.2f} -> {results[task][1]:.2f}")
+    return model, tok, results
+
+
 def quickstart(out_dir="runs/quickstart", fast=False):
     """Run every family's part of the quickstart; fast=True is a seconds-long smoke run."""
     quickstart_gpt(out_dir, fast)
+    quickstart_bert(out_dir, fast)
