@@ -12,9 +12,13 @@ from one backend's forward works with the other backend's backward.
 """
 import os
 
+from ..functional import activations as numpy_activations
 from ..functional import attention as numpy_attention
+from ..functional import norm as numpy_norm
 from ..functional import softmax as numpy_softmax
 from . import attention as numba_attention
+from . import gelu as numba_gelu
+from . import layernorm as numba_layernorm
 from . import softmax as numba_softmax
 from .threads import choose_threading_layer, threading_layer
 
@@ -72,5 +76,30 @@ def attention_backward(dout, cache):
     return impl.attention_backward(dout, cache)
 
 
+def gelu_forward(x, approximate="none"):
+    """GELU (erf or tanh form), by the current backend.   x: (...) -> (...), cache."""
+    impl = numba_gelu if _backend == "numba" else numpy_activations
+    return impl.gelu_forward(x, approximate)
+
+
+def gelu_backward(dout, cache):
+    """dout: (...) -> dx: (...), by the current backend."""
+    impl = numba_gelu if _backend == "numba" else numpy_activations
+    return impl.gelu_backward(dout, cache)
+
+
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    """LayerNorm over the last axis, by the current backend.   x: (..., C) -> (..., C), cache."""
+    impl = numba_layernorm if _backend == "numba" else numpy_norm
+    return impl.layernorm_forward(x, gamma, beta, eps)
+
+
+def layernorm_backward(dout, cache):
+    """dout: (..., C) -> dx, dgamma, dbeta, by the current backend."""
+    impl = numba_layernorm if _backend == "numba" else numpy_norm
+    return impl.layernorm_backward(dout, cache)
+
+
 __all__ = ["BACKENDS", "set_backend", "get_backend", "threading_layer", "softmax_forward", "softmax_backward",
+           "gelu_forward", "gelu_backward", "layernorm_forward", "layernorm_backward",
            "attention_forward", "attention_backward"]
