@@ -2,11 +2,11 @@
 minitrans.functional.attention (read that first).
 
 Where the time goes, measured on 2 cores (B*H=48, T=256, D=32, float32): the
-NumPy reference spends about a third of its time in the four matrix products
-and two thirds in the elementwise passes around them (scale, bias, mask,
-softmax, their backward). So the products stay with BLAS (a hand-written
-product in Numba was 3-4x slower than BLAS here), and everything between two
-products is one Numba kernel with a `prange` over (batch, head, query row):
+NumPy reference spends about 40% of its time in the six matrix products and
+the rest in the elementwise passes around them (scale, bias, mask, softmax,
+their backward). So the products stay with BLAS (a product written as Numba
+loops ran 3-4x slower than BLAS here), and everything between two products is
+one Numba kernel with a `prange` over (batch, head, query row):
 
     forward:  scores = q k^T  (BLAS)
               probs  = softmax(scores * scale + bias, mask, causal)   (masked_softmax_rows)
