@@ -39,7 +39,7 @@ class TrainConfig:
     grad_accum: int = 1
     eval_interval: int = 250
     eval_iters: int = 20
-    checkpoint_interval: int = 0     # 0: only at the end (and at each evaluation when out_dir is set)
+    checkpoint_interval: int = 0     # 0: only at the end (when out_dir is set)
     seed: int = 1337
     out_dir: str | None = None
     progress: bool = True

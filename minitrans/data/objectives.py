@@ -77,12 +77,13 @@ def nsp_pairs(documents, rng):
     non_empty = [d for d, doc in enumerate(docs) if doc]
     pairs = []
     for d, doc in enumerate(docs):
+        here = non_empty.index(d) if doc else None
         for i in range(len(doc) - 1):
             if rng.random() < 0.5:
                 pairs.append((doc[i], doc[i + 1], 1))
             else:
-                others = [k for k in non_empty if k != d]
-                other = docs[others[int(rng.integers(len(others)))]]
+                j = int(rng.integers(len(non_empty) - 1))     # a non-empty document other than d
+                other = docs[non_empty[j + (j >= here)]]
                 pairs.append((doc[i], other[int(rng.integers(len(other)))], 0))
     return pairs
 

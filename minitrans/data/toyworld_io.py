@@ -10,10 +10,9 @@ lines; the same seed and sizes always give byte-identical files.
 """
 import functools
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from ..tokenizers.files import atomic_write_text
 from .toyworld import ToyWorld
 from .toyworld_probes import PHENOMENA, Probe
 from .toyworld_tasks import SPLITS, TASKS, task_info
@@ -25,20 +24,6 @@ GENERATOR = "minitrans toy world, format 1"
 def default_data_dir():
     """The repository's data/ folder (next to the minitrans package in an editable install)."""
     return Path(__file__).resolve().parents[2] / "data"
-
-
-def atomic_write_text(path, text):
-    """Write `text` to `path` through a temporary file in the same folder, so a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def corpus_to_text(documents):
