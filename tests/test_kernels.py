@@ -20,6 +20,7 @@ from minitrans.functional import softmax as ref_softmax
 from minitrans.gradcheck import assert_gradients_close, check_pair
 from minitrans.kernels import attention as nb_attention
 from minitrans.kernels import softmax as nb_softmax
+from minitrans.kernels import threads
 from minitrans.kernels.softmax import exp_nonpositive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,9 +39,11 @@ def backend():
 @pytest.fixture(params=["serial", "parallel"])
 def kernel_path(request, monkeypatch):
     """Runs a test once with the row kernels in the calling thread and once with the parallel ones
-    (test arrays are small, so the parallel kernels are forced by lowering the size threshold)."""
+    (test arrays are small, so the parallel kernels and attention's parallel parts are forced by
+    lowering the size thresholds)."""
     if request.param == "parallel":
         monkeypatch.setattr(nb_softmax, "PARALLEL_MIN_SIZE", 0)
+        monkeypatch.setattr(threads, "PARTS_MIN_SIZE", 0)
     return request.param
 
 
@@ -240,6 +243,38 @@ def test_other_dtypes_and_mixed_dtypes_run_the_reference():
     np.testing.assert_array_equal(nb_softmax.softmax_forward(x)[0], ref_softmax.softmax_forward(x)[0])
 
 
+@pytest.mark.parametrize("B, H, n", [(4, 3, 2), (5, 2, 2), (1, 3, 2), (1, 1, 2), (3, 4, 1)])
+def test_parts_cover_the_batch_and_head_grid_once(B, H, n):
+    covered = np.zeros((B, H), int)
+    for b, h in threads.parts_of(B, H, n):
+        covered[b, h] += 1
+    np.testing.assert_array_equal(covered, 1)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_split_along_heads_matches_the_reference(causal, monkeypatch):
+    monkeypatch.setattr(threads, "PARTS_MIN_SIZE", 0)
+    rng = np.random.default_rng(8)
+    q, k, v = random_inputs(rng, np.float64, B=1, H=3, Tq=5, Tk=5)     # B=1: the parts are groups of heads
+    bias = rng.standard_normal((3, 5, 5))
+    dout = rng.standard_normal((1, 3, 5, 2))
+    got = run_attention(nb_attention, (q, k, v), dict(causal=causal, bias=bias), dout)
+    want = run_attention(ref_attention, (q, k, v), dict(causal=causal, bias=bias), dout)
+    close(got[0], want[0], np.float64)
+    for a, b in zip(got[2], want[2]):
+        close(a, b, np.float64)
+
+
+def test_blas_threads_are_restored():
+    if threads._openblas is None:
+        pytest.skip("NumPy's BLAS here is not OpenBLAS")
+    get_threads = threads._openblas[1]
+    before = get_threads()
+    with threads.blas_threads(1):
+        assert get_threads() == 1
+    assert get_threads() == before
+
+
 def test_results_are_bit_for_bit_reproducible(kernel_path):
     (q, k, v), kwargs = attention_case("mask_and_causal", np.float32)
     dout = np.random.default_rng(6).standard_normal(q.shape[:3] + v.shape[3:]).astype(np.float32)
@@ -252,6 +287,7 @@ def test_results_are_bit_for_bit_reproducible(kernel_path):
 
 def test_two_python_threads_can_run_kernels_at_once(monkeypatch):
     monkeypatch.setattr(nb_softmax, "PARALLEL_MIN_SIZE", 0)         # the parallel kernels, behind their lock
+    monkeypatch.setattr(threads, "PARTS_MIN_SIZE", 0)
     (q, k, v), kwargs = attention_case("causal", np.float32)
     want, _ = nb_attention.attention_forward(q, k, v, **kwargs)
     results = []
@@ -260,10 +296,10 @@ def test_two_python_threads_can_run_kernels_at_once(monkeypatch):
         for _ in range(20):
             results.append(nb_attention.attention_forward(q, k, v, **kwargs)[0])
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for t in workers:
         t.start()
-    for t in threads:
+    for t in workers:
         t.join()
     assert len(results) == 40
     for got in results:

@@ -6,7 +6,7 @@ NumPy reference spends about 40% of its time in the six matrix products and
 the rest in the elementwise passes around them (scale, bias, mask, softmax,
 their backward). So the products stay with BLAS (a product written as Numba
 loops ran 3-4x slower than BLAS here), and everything between two products is
-one Numba kernel with a `prange` over (batch, head, query row):
+one Numba row kernel:
 
     forward:  scores = q k^T  (BLAS)
               probs  = softmax(scores * scale + bias, mask, causal)   (masked_softmax_rows)
@@ -15,9 +15,12 @@ one Numba kernel with a `prange` over (batch, head, query row):
               dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (softmax_backward_rows)
               dq = dscores k * scale,  dk = dscores^T q * scale  (BLAS)
 
+Each pass works on one part of the batch (or of the heads) at a time, and the
+parts run in parallel, one per core (threads.run_parts): products and kernels
+of one part stay together, in one thread, on data that is still in cache.
+
 The caches are the reference's, so either backend's backward accepts either
-backend's cache. How the two thread pools (BLAS's and Numba's) share the cores
-is explained in threads.py.
+backend's cache.
 """
 import math
 
@@ -26,7 +29,8 @@ import numpy as np
 from ..functional import attention as reference
 from ..functional.attention import check_attention_inputs
 from ..functional.checks import sum_to_shape
-from .softmax import KERNEL_DTYPES, rows_of, run_rows
+from .softmax import KERNEL_DTYPES, masked_softmax_rows_serial, rows_of, softmax_backward_rows_serial
+from .threads import run_parts
 
 
 def transposed(x):
@@ -44,6 +48,11 @@ def dropout_keep(shape, dropout_p, rng, dtype):
     return (rng.random(shape) >= dropout_p).astype(dtype) / dtype.type(1.0 - dropout_p)
 
 
+def part(x, b, h):
+    """The (b, h) part of a 4-D array whose batch or head axis may be broadcast (length 1)."""
+    return x[b if x.shape[0] > 1 else slice(None), h if x.shape[1] > 1 else slice(None)]
+
+
 def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0, rng=None, scale=None):
     """softmax(q k^T * scale + bias, masked) @ v.
 
@@ -59,14 +68,22 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
     dtype = q.dtype
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
-    Tk = shape[3]
+    B, H, Tq, Tk = shape
     mask4 = rows_of(mask, Tk, bool)
     bias4 = np.zeros((1, 1, 1, Tk), dtype) if bias is None else rows_of(bias, Tk, dtype)
-    scores = q @ transposed(k)                                            # (B, H, Tq, Tk)
-    run_rows("masked_softmax_rows", scores.size, scores, mask4, bias4, dtype.type(scale), bool(causal), scores)
-    probs = scores
     keep = dropout_keep(shape, dropout_p, rng, dtype)
-    out = (probs if keep is None else probs * keep) @ v                    # (B, H, Tq, Dv)
+    kT = transposed(k)                                                        # (B, H, D, Tk)
+    probs = np.empty(shape, dtype)                                            # (B, H, Tq, Tk)
+    out = np.empty((B, H, Tq, v.shape[3]), dtype)                             # (B, H, Tq, Dv)
+
+    def forward_part(b, h):
+        scores = q[b, h] @ kT[b, h]                                           # (b, h, Tq, Tk)
+        masked_softmax_rows_serial(scores, part(mask4, b, h), part(bias4, b, h), dtype.type(scale),
+                                   bool(causal), probs[b, h])
+        weights = probs[b, h] if keep is None else probs[b, h] * keep[b, h]
+        np.matmul(weights, v[b, h], out=out[b, h])                            # (b, h, Tq, Dv)
+
+    run_parts(forward_part, B, H, probs.size)
     cache = {"q": q, "k": k, "v": v, "probs": probs, "keep": keep, "scale": scale,
              "bias_shape": None if bias is None else bias.shape}
     return out, cache
@@ -79,11 +96,23 @@ def attention_backward(dout, cache):
     if dtype not in KERNEL_DTYPES or getattr(dout, "dtype", None) != dtype or probs.dtype != dtype:
         return reference.attention_backward(dout, cache)
     scale = dtype.type(cache["scale"])
-    keep4 = rows_of(keep, probs.shape[-1], dtype)
-    dv = (probs if keep is None else probs * keep).swapaxes(-1, -2) @ dout       # (B, H, Tk, Dv)
-    dscores = dout @ transposed(v)                                               # (B, H, Tq, Tk)
-    run_rows("softmax_backward_rows", dscores.size, dscores, np.ascontiguousarray(probs), keep4, dscores)
-    dq = (dscores @ k) * scale                                                   # (B, H, Tq, D)
-    dk = (dscores.swapaxes(-1, -2) @ q) * scale                                  # (B, H, Tk, D)
+    B, H, Tq, Tk = probs.shape
+    keep4 = rows_of(keep, Tk, dtype)
+    vT = transposed(v)                                                        # (B, H, Dv, Tk)
+    dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
+    dscores = np.empty(probs.shape, dtype)                                    # (B, H, Tq, Tk)
+
+    def backward_part(b, h):
+        p = probs[b, h]
+        weights = p if keep is None else p * keep[b, h]
+        np.matmul(weights.swapaxes(-1, -2), dout[b, h], out=dv[b, h])        # (b, h, Tk, Dv)
+        dweights = dout[b, h] @ vT[b, h]                                      # (b, h, Tq, Tk)
+        softmax_backward_rows_serial(dweights, p, part(keep4, b, h), dscores[b, h])
+        np.matmul(dscores[b, h], k[b, h], out=dq[b, h])                       # (b, h, Tq, D)
+        np.matmul(dscores[b, h].swapaxes(-1, -2), q[b, h], out=dk[b, h])     # (b, h, Tk, D)
+        dq[b, h] *= scale
+        dk[b, h] *= scale
+
+    run_parts(backward_part, B, H, probs.size)
     dbias = None if cache["bias_shape"] is None else sum_to_shape(dscores, cache["bias_shape"])
     return dq, dk, dv, dbias

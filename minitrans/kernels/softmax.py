@@ -129,9 +129,12 @@ def masked_softmax_rows(x, mask, bias, scale, causal, probs):
         masked_softmax_row(row, x, mask, bias, scale, causal, probs)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
 def masked_softmax_rows_serial(x, mask, bias, scale, causal, probs):
-    """masked_softmax_rows in the calling thread only (for small arrays: see run_rows)."""
+    """masked_softmax_rows in the calling thread only (for small arrays, and for the parts of attention).
+
+    It releases Python's lock (nogil), so parts run by several threads at once really run in parallel.
+    """
     for row in range(x.shape[0] * x.shape[1] * x.shape[2]):
         masked_softmax_row(row, x, mask, bias, scale, causal, probs)
 
@@ -161,9 +164,9 @@ def softmax_backward_rows(dprobs, probs, keep, dx):
         softmax_backward_row(row, dprobs, probs, keep, dx)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
 def softmax_backward_rows_serial(dprobs, probs, keep, dx):
-    """softmax_backward_rows in the calling thread only (for small arrays: see run_rows)."""
+    """softmax_backward_rows in the calling thread only (for small arrays, and for the parts of attention)."""
     for row in range(probs.shape[0] * probs.shape[1] * probs.shape[2]):
         softmax_backward_row(row, dprobs, probs, keep, dx)
 
