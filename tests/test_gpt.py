@@ -93,6 +93,9 @@ def test_tiny_presets_build_and_count():
     baby = GPTConfig.preset("baby")
     assert (baby.n_layer, baby.n_head, baby.n_embd) == (4, 4, 128)
     assert GPTConfig.preset("baby", dropout=0.2).dropout == 0.2
+    baby_model = GPT(baby)                  # no biases anywhere: no Linear bias, no LayerNorm shift
+    assert baby_model.num_parameters() == count_gpt_parameters(baby)
+    assert not [name for name, _ in baby_model.named_parameters() if name.endswith("bias")]
     with pytest.raises(ValueError, match="unknown GPTConfig preset"):
         GPTConfig.preset("gpt5")
 

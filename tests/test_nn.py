@@ -19,6 +19,7 @@ def f64(module):
     lambda: nn.Linear(4, 3, rng=np.random.default_rng(1), std=0.5),
     lambda: nn.Linear(4, 3, bias=False, rng=np.random.default_rng(1), std=0.5),
     lambda: nn.LayerNorm(4),
+    lambda: nn.LayerNorm(4, bias=False),
     lambda: nn.RMSNorm(4),
     lambda: nn.GELU(),
     lambda: nn.GELU("tanh"),
@@ -31,6 +32,10 @@ def test_simple_layers(rng, make):
         p.data += rng.standard_normal(p.shape) * 0.3
     x = rng.standard_normal((2, 3, 4))
     assert_gradients_close(check_module(module, {"x": x}))
+
+
+def test_layernorm_without_bias_has_only_a_scale():
+    assert [name for name, _ in nn.LayerNorm(4, bias=False).named_parameters()] == ["weight"]
 
 
 def test_dropout_module_with_fixed_rng(rng):

@@ -52,9 +52,9 @@ def count_gpt_parameters(config):
     """Parameters of a GPT of this config, counted from the shapes without building it."""
     C, L = config.n_embd, config.n_layer
     b = 1 if config.bias else 0
-    per_block = 4 * (C * C + b * C) + (C * 4 * C + b * 4 * C) + (4 * C * C + b * C) + 2 * 2 * C
+    per_block = 4 * (C * C + b * C) + (C * 4 * C + b * 4 * C) + (4 * C * C + b * C) + 2 * (C + b * C)
     total = config.vocab_size * C + config.block_size * C + L * per_block
-    total += 2 * C if config.norm_first else 0
+    total += C + b * C if config.norm_first else 0     # the final LayerNorm
     total += 0 if config.tie_weights else C * config.vocab_size
     return total
 
@@ -78,7 +78,7 @@ class GPT(Module):
         for block in self.blocks:
             for proj in (block.self_attn.sublayer.out, block.ffn.sublayer.down):
                 proj.weight.data *= dtype.type(1.0 / np.sqrt(2 * c.n_layer))
-        self.ln_f = LayerNorm(c.n_embd, c.layer_norm_eps, dtype) if c.norm_first else None
+        self.ln_f = LayerNorm(c.n_embd, c.layer_norm_eps, dtype, c.bias) if c.norm_first else None
         self.lm_head = None if c.tie_weights else Linear(c.n_embd, c.vocab_size, False, rng, 0.02, dtype)
 
     # ------------------------------------------------------------------ body

@@ -10,10 +10,10 @@ from .layers import Dropout, LayerNorm, RMSNorm
 from .module import Module
 
 
-def make_norm(kind, dim, eps, dtype):
-    """'layernorm' or 'rmsnorm'."""
+def make_norm(kind, dim, eps, dtype, bias=True):
+    """'layernorm' (with a shift unless bias=False) or 'rmsnorm' (never a shift)."""
     if kind == "layernorm":
-        return LayerNorm(dim, eps, dtype)
+        return LayerNorm(dim, eps, dtype, bias)
     if kind == "rmsnorm":
         return RMSNorm(dim, eps, dtype)
     raise ValueError(f"norm must be 'layernorm' or 'rmsnorm', got {kind!r}")
@@ -62,19 +62,20 @@ class TransformerBlock(Module):
     def __init__(self, d_model, n_heads, d_ff, norm_first=True, norm="layernorm", activation="gelu",
                  causal=False, cross_attention=False, bias=True, dropout=0.0, relative_bias=None,
                  attn_scale=None, eps=1e-5, rng=None, std=0.02, dtype=np.float32):
+        """bias=False drops the biases of every Linear and the shifts of the LayerNorms."""
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng(0)
         self.has_cross = cross_attention
         attn = MultiHeadAttention(d_model, n_heads, causal=causal, bias=bias, dropout=dropout,
                                   relative_bias=relative_bias, scale=attn_scale, rng=rng, std=std, dtype=dtype)
-        self.self_attn = Residual(attn, make_norm(norm, d_model, eps, dtype), dropout, norm_first, rng)
+        self.self_attn = Residual(attn, make_norm(norm, d_model, eps, dtype, bias), dropout, norm_first, rng)
         self.cross_attn = None
         if cross_attention:
             xattn = MultiHeadAttention(d_model, n_heads, cross=True, bias=bias, dropout=dropout,
                                        scale=attn_scale, rng=rng, std=std, dtype=dtype)
-            self.cross_attn = Residual(xattn, make_norm(norm, d_model, eps, dtype), dropout, norm_first, rng)
+            self.cross_attn = Residual(xattn, make_norm(norm, d_model, eps, dtype, bias), dropout, norm_first, rng)
         ffn = FeedForward(d_model, d_ff, activation, bias, dropout, rng, std, dtype)
-        self.ffn = Residual(ffn, make_norm(norm, d_model, eps, dtype), dropout, norm_first, rng)
+        self.ffn = Residual(ffn, make_norm(norm, d_model, eps, dtype, bias), dropout, norm_first, rng)
 
     def forward(self, x, mask=None, context=None, context_mask=None, past_kv=None):
         """x: (B, T, C), mask: bool (B, T) or 4-D for self-attention,

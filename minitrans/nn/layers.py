@@ -57,23 +57,25 @@ class Embedding(Module):
 
 
 class LayerNorm(Module):
-    """LayerNorm over the last axis with a learned scale and shift."""
+    """LayerNorm over the last axis with a learned scale and (unless bias=False) a learned shift."""
 
-    def __init__(self, dim, eps=1e-5, dtype=np.float32):
+    def __init__(self, dim, eps=1e-5, dtype=np.float32, bias=True):
         super().__init__()
         self.eps = eps
         self.weight = Parameter(np.ones(dim, dtype=dtype))
-        self.bias = Parameter(np.zeros(dim, dtype=dtype))
+        self.bias = Parameter(np.zeros(dim, dtype=dtype)) if bias else None
 
     def forward(self, x):
         """x: (..., dim) -> (..., dim)."""
-        return kernels.layernorm_forward(x, self.weight.data, self.bias.data, self.eps)
+        shift = self.bias.data if self.bias is not None else np.zeros_like(self.weight.data)
+        return kernels.layernorm_forward(x, self.weight.data, shift, self.eps)
 
     def backward(self, dout, cache):
         """dout: (..., dim) -> dx: (..., dim)."""
         dx, dg, db = kernels.layernorm_backward(dout, cache)
         self.weight.grad += dg
-        self.bias.grad += db
+        if self.bias is not None:
+            self.bias.grad += db
         return dx
 
 
