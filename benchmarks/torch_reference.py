@@ -11,45 +11,60 @@ import torch.nn as tnn
 import torch.nn.functional as TF
 
 
-class CausalSelfAttention(tnn.Module):
-    def __init__(self, C, H):
+class BabyBlock(tnn.Module):
+    """Pre-norm block with a fused q/k/v projection; `bias` switches every Linear and LayerNorm bias."""
+
+    def __init__(self, C, H, bias=False, ln_bias=None):
         super().__init__()
-        self.qkv, self.proj, self.H = tnn.Linear(C, 3 * C), tnn.Linear(C, C), H
+        ln_bias = bias if ln_bias is None else ln_bias
+        self.H = H
+        self.ln_1, self.ln_2 = tnn.LayerNorm(C, bias=ln_bias), tnn.LayerNorm(C, bias=ln_bias)
+        self.c_attn, self.attn_proj = tnn.Linear(C, 3 * C, bias=bias), tnn.Linear(C, C, bias=bias)
+        self.c_fc, self.mlp_proj = tnn.Linear(C, 4 * C, bias=bias), tnn.Linear(4 * C, C, bias=bias)
 
     def forward(self, x):
         B, T, C = x.shape
-        q, k, v = self.qkv(x).split(C, dim=2)
+        q, k, v = self.c_attn(self.ln_1(x)).split(C, dim=2)
         q, k, v = (t.view(B, T, self.H, C // self.H).transpose(1, 2) for t in (q, k, v))
         y = TF.scaled_dot_product_attention(q, k, v, is_causal=True)
-        return self.proj(y.transpose(1, 2).contiguous().view(B, T, C))
+        x = x + self.attn_proj(y.transpose(1, 2).contiguous().view(B, T, C))
+        return x + self.mlp_proj(TF.gelu(self.c_fc(self.ln_2(x))))        # exact (erf) GELU
 
 
-class Block(tnn.Module):
-    def __init__(self, C, H):
-        super().__init__()
-        self.ln1, self.attn, self.ln2 = tnn.LayerNorm(C), CausalSelfAttention(C, H), tnn.LayerNorm(C)
-        self.mlp = tnn.Sequential(tnn.Linear(C, 4 * C), tnn.GELU(approximate="tanh"), tnn.Linear(4 * C, C))
+class TorchBabyGPT(tnn.Module):
+    """The character-level baby GPT of the Shakespeare recipe: pre-norm, tied head, no biases
+    (Linear and LayerNorm), exact GELU; weights N(0, 0.02), the two residual output projections
+    N(0, 0.02 / sqrt(2 n_layer)). forward(idx, targets=None) -> logits, or the mean cross-entropy."""
 
-    def forward(self, x):
-        x = x + self.attn(self.ln1(x))
-        return x + self.mlp(self.ln2(x))
-
-
-class TorchGPT(tnn.Module):
-    """A pre-norm GPT-2 with a tied head, the shape of minitrans.models.GPT."""
-
-    def __init__(self, vocab_size, block_size, n_layer, n_head, n_embd):
+    def __init__(self, vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128, bias=False, ln_bias=None):
         super().__init__()
         self.wte, self.wpe = tnn.Embedding(vocab_size, n_embd), tnn.Embedding(block_size, n_embd)
-        self.blocks = tnn.ModuleList([Block(n_embd, n_head) for _ in range(n_layer)])
-        self.ln_f = tnn.LayerNorm(n_embd)
+        self.blocks = tnn.ModuleList([BabyBlock(n_embd, n_head, bias, ln_bias) for _ in range(n_layer)])
+        self.ln_f = tnn.LayerNorm(n_embd, bias=bias if ln_bias is None else ln_bias)
+        for name, p in self.named_parameters():
+            if name.endswith("proj.weight"):
+                tnn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * n_layer))
+            elif p.dim() == 2:
+                tnn.init.normal_(p, 0.0, 0.02)
+            elif name.endswith(".bias"):
+                tnn.init.zeros_(p)
 
-    def forward(self, idx, targets):
+    def forward(self, idx, targets=None):
         x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
         for block in self.blocks:
             x = block(x)
         logits = self.ln_f(x) @ self.wte.weight.T
+        if targets is None:
+            return logits
         return TF.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
+def baby_gpt_optimizer(model, lr=1e-3, betas=(0.9, 0.99), weight_decay=0.1):
+    """AdamW with weight decay on the 2-D parameters (matrices, embeddings) only."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=1e-8)
 
 
 class TorchBert(tnn.Module):
@@ -74,9 +89,9 @@ class TorchBert(tnn.Module):
         return TF.cross_entropy(z @ self.tok.weight.T + self.bias, labels[picked])
 
 
-def train_step_fn(model, lr=1e-3):
-    """A function running one step: zero_grad, forward, backward, clip to 1.0, AdamW."""
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
+def train_step_fn(model, lr=1e-3, optimizer=None):
+    """A function running one step: zero_grad, forward, backward, clip to 1.0, AdamW (or `optimizer`)."""
+    opt = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
 
     def step(*batch):
         opt.zero_grad(set_to_none=True)
@@ -84,7 +99,7 @@ def train_step_fn(model, lr=1e-3):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        return float(loss)
+        return loss.item()
     return step
 
 

@@ -1,7 +1,7 @@
 """Fill in the blanks with a masked language model (a BertForPreTraining).
 
     fill_mask(model, tok, "[MASK] is the capital of Borovia.", top_k=3)
-    # [('lisk', 0.71), ('mirra', 0.08), ('rilt', 0.05)]
+    # -> [(token, probability), ...] for the 3 most likely tokens, most likely first
 
 The text is encoded as [CLS] text [SEP]; "[MASK]" written in the text is the mask token.
 The model predicts each [MASK] position from both sides at once.

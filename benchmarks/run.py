@@ -1,0 +1,349 @@
+"""How fast minitrans trains on this machine, and against PyTorch on the same CPU when torch is installed.
+
+    python benchmarks/run.py                 # everything (about two minutes on 2 cores)
+    python benchmarks/run.py --skip cold     # leave out a part: machine, gpt, bert, memory, kernels, cold
+
+It prints, for this machine:
+- the cores, NumPy's BLAS and its thread count, Numba's threading layer;
+- the float32 matrix-multiply peak of NumPy's BLAS (GFLOP/s): our practical limit;
+- a training step (forward, backward, clipping, AdamW) of the GPT 'baby' preset (4 layers, 4 heads,
+  128 wide, block 64, batch 12, vocabulary 65) and of a BERT (4 layers, 4 heads, 128 wide,
+  feed-forward 512, sequence 128, batch 16, vocabulary 8000, MLM head over the masked 15% only):
+  ms per step, tokens per second, model FLOPs per step and the fraction of the peak (MFU), split
+  into forward, backward and optimizer; with torch, the same model in PyTorch eager and the ratio
+  (PyTorch ms / minitrans ms: above 1 means minitrans is faster);
+- peak resident memory of 30 training steps of the baby GPT, each in a fresh process;
+- attention forward+backward, Numba vs the NumPy reference (and vs torch's scaled_dot_product_attention);
+- cold start: `import minitrans` plus the first training step, with an empty Numba cache and a warm one.
+
+Every figure is the best of several runs (timings on a shared machine only get worse, never better),
+with the median beside it. Ratios are measured in one run, in one process, with the same threads.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import minitrans  # noqa: E402
+from minitrans.kernels.threads import _openblas, threading_layer  # noqa: E402
+from minitrans.functional import cross_entropy_backward, cross_entropy_forward  # noqa: E402
+from minitrans.models import GPT, BertConfig, BertModel, GPTConfig  # noqa: E402
+from minitrans.models.bert_heads import BertForPreTraining  # noqa: E402
+from minitrans.optim import AdamW, clip_grad_norm  # noqa: E402
+
+torch = None                         # imported by load_torch(), never by the cold-start child
+
+
+def load_torch():
+    """Import torch if it is installed (it is never a dependency: without it, its columns are left out)."""
+    global torch
+    try:
+        import torch as torch_module
+    except ImportError:
+        return
+    torch = torch_module
+    torch.set_num_threads(os.cpu_count())
+
+GPT_SHAPE = dict(batch=12)
+BERT_SHAPE = dict(vocab_size=8000, n_layer=4, n_head=4, d_model=128, d_ff=512, max_position=128, batch=16, T=128)
+
+
+def best_and_median(fn, repeat, warmup=3):
+    """(best, median) milliseconds of `repeat` calls of fn after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(1e3 * (time.perf_counter() - start))
+    return min(times), float(np.median(times))
+
+
+# ------------------------------------------------------------------ the machine
+def machine():
+    import numba
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    blas_threads = _openblas[1]() if _openblas else "?"
+    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__} with {blas['name']} {blas.get('version', '')}"
+          f" ({blas_threads} BLAS threads); numba {numba.__version__}, {numba.get_num_threads()} threads,"
+          f" layer {threading_layer()}" + (f"; torch {torch.__version__}, {torch.get_num_threads()} threads"
+                                          if torch else "; torch not installed"))
+
+
+def blas_peak(n=1024, repeat=20):
+    """GFLOP/s of the best float32 (n, n) x (n, n) product."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
+    out = np.empty((n, n), np.float32)
+    best, _ = best_and_median(lambda: np.matmul(a, b, out=out), repeat)
+    return 2 * n ** 3 / (best * 1e-3) / 1e9
+
+
+# ------------------------------------------------------------------ FLOPs of a training step
+def transformer_flops(tokens, sequences, T, n_layer, d_model, d_ff, head_rows, vocab):
+    """Model FLOPs of one training step (forward + backward = 3x forward), counting the matrix products:
+    per layer q, k, v and output projections (4 d^2), the two feed-forward products (2 d d_ff), the
+    attention products (2 T^2 d per sequence, both directions of the causal mask counted), and the
+    output head on `head_rows` rows."""
+    per_token = n_layer * (4 * d_model * d_model + 2 * d_model * d_ff)
+    forward = 2 * tokens * per_token + n_layer * sequences * 4 * T * T * d_model + 2 * head_rows * d_model * vocab
+    return 3 * forward
+
+
+# ------------------------------------------------------------------ minitrans steps
+def gpt_case():
+    """(model, phases): the baby GPT and its step in three timed phases."""
+    cfg = GPTConfig.preset("baby")
+    model = GPT(cfg)
+    optimizer = AdamW(model, lr=1e-3, betas=(0.9, 0.99), weight_decay=0.1)
+    rng = np.random.default_rng(0)
+    B, T = GPT_SHAPE["batch"], cfg.block_size
+    x, y = rng.integers(0, cfg.vocab_size, (B, T)), rng.integers(0, cfg.vocab_size, (B, T))
+    state = {}
+
+    def forward():
+        model.zero_grad()
+        _, state["dlogits"], state["cache"] = model.loss(x, y)
+
+    def backward():
+        model.backward(state["dlogits"], state["cache"])
+
+    def update():
+        clip_grad_norm(model.parameters(), 1.0)
+        optimizer.step()
+
+    flops = transformer_flops(B * T, B, T, cfg.n_layer, cfg.n_embd, 4 * cfg.n_embd, B * T, cfg.vocab_size)
+    return dict(name="GPT baby", tokens=B * T, flops=flops, phases=(forward, backward, update), batch=(x, y))
+
+
+def bert_batch(rng):
+    s = BERT_SHAPE
+    B, T = s["batch"], s["T"]
+    ids = rng.integers(5, s["vocab_size"], (B, T))
+    segments = (np.arange(T) >= T // 2).astype(np.int64)[None].repeat(B, 0)
+    labels = np.full((B, T), -100)
+    picked = rng.random((B, T)) < 0.15
+    labels[picked] = ids[picked]
+    return ids, segments, np.ones((B, T), bool), labels
+
+
+def bert_case():
+    s = BERT_SHAPE
+    cfg = BertConfig.preset("mini", vocab_size=s["vocab_size"], max_position=s["max_position"], dropout=0.0)
+    model = BertForPreTraining(BertModel(cfg), nsp=False)
+    optimizer = AdamW(model, lr=1e-4, weight_decay=0.01)
+    ids, segments, mask, labels = bert_batch(np.random.default_rng(0))
+    masked = labels != -100
+    state = {}
+
+    def forward():
+        model.zero_grad()
+        state["out"] = model.forward(ids, segments, mask, masked)
+        _, loss_cache = cross_entropy_forward(state["out"][0], labels[masked])      # over the masked tokens
+        state["dlogits"] = cross_entropy_backward(1.0, loss_cache)
+
+    def backward():
+        model.backward(state["dlogits"], None, state["out"][2])
+
+    def update():
+        clip_grad_norm(model.parameters(), 1.0)
+        optimizer.step()
+
+    B, T = s["batch"], s["T"]
+    flops = transformer_flops(B * T, B, T, s["n_layer"], s["d_model"], s["d_ff"], int(masked.sum()), s["vocab_size"])
+    flops += 3 * 2 * int(masked.sum()) * s["d_model"] ** 2          # the MLM head's dense layer
+    return dict(name="BERT 4x128", tokens=B * T, flops=flops, phases=(forward, backward, update),
+                batch=(ids, segments, mask, labels))
+
+
+def time_case(case, repeat):
+    """(best, median) ms of the whole step, and the best ms of each phase timed within whole steps."""
+    for _ in range(3):
+        for phase in case["phases"]:
+            phase()
+    split = []
+    for _ in range(repeat):
+        marks = [time.perf_counter()]
+        for phase in case["phases"]:
+            phase()
+            marks.append(time.perf_counter())
+        split.append(np.diff(marks) * 1e3)
+    whole = np.sum(split, axis=1)
+    return (whole.min(), float(np.median(whole))), np.min(split, axis=0)
+
+
+# ------------------------------------------------------------------ PyTorch steps
+def torch_step(name):
+    """A function running one PyTorch training step of the same model, or None without torch."""
+    if torch is None:
+        return None
+    from torch_reference import TorchBabyGPT, TorchBert, baby_gpt_optimizer, train_step_fn
+    if name == "GPT baby":
+        model = TorchBabyGPT()
+        x, y = gpt_case()["batch"]
+        step = train_step_fn(model, optimizer=baby_gpt_optimizer(model))
+        batch = (torch.tensor(x), torch.tensor(y))
+    else:
+        s = BERT_SHAPE
+        model = TorchBert(s["vocab_size"], s["max_position"], s["n_layer"], s["n_head"], s["d_model"], s["d_ff"])
+        step = train_step_fn(model, lr=1e-4)
+        batch = tuple(torch.tensor(a) for a in bert_batch(np.random.default_rng(0)))
+    return lambda: step(*batch)
+
+
+def steps(names, repeat, peak):
+    cases = {"gpt": gpt_case, "bert": bert_case}
+    for key in names:
+        case = cases[key]()
+        (best, median), split = time_case(case, repeat)
+        mfu = case["flops"] / (best * 1e-3) / 1e9 / peak
+        print(f"\n{case['name']} training step: {best:.1f} ms best / {median:.1f} median, "
+              f"{case['tokens'] / best * 1e3:,.0f} tokens/s, {case['flops'] / 1e9:.2f} GFLOP per step, "
+              f"MFU {100 * mfu:.0f}% of the measured peak")
+        print(f"  split (best of each): forward {split[0]:.1f} ms, backward {split[1]:.1f} ms, "
+              f"clip+AdamW {split[2]:.1f} ms")
+        step = torch_step(case["name"])
+        if step is not None:
+            tbest, tmedian = best_and_median(step, repeat)
+            print(f"  PyTorch eager: {tbest:.1f} ms best / {tmedian:.1f} median, "
+                  f"{case['tokens'] / tbest * 1e3:,.0f} tokens/s; ratio PyTorch/minitrans {tbest / best:.2f}")
+
+
+# ------------------------------------------------------------------ memory and cold start (child processes)
+def rss_worker():
+    """(In a child process.) 30 training steps of the baby GPT; prints the peak resident memory in MiB."""
+    forward, backward, update = gpt_case()["phases"]
+    for _ in range(30):
+        forward(), backward(), update()
+    print(peak_rss_mib())
+
+
+def peak_rss_mib():
+    """This process's peak resident memory (VmHWM; getrusage's ru_maxrss would carry the parent's over exec)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+
+
+# The same in PyTorch, in a child that never imports minitrans (whose malloc settings would count).
+TORCH_RSS_WORKER = f"""
+import sys
+import numpy as np
+import torch
+sys.path.insert(0, {str(HERE)!r})
+from torch_reference import TorchBabyGPT, baby_gpt_optimizer, train_step_fn
+torch.set_num_threads({os.cpu_count()})
+rng = np.random.default_rng(0)
+x, y = (torch.tensor(rng.integers(0, 65, (12, 64))) for _ in range(2))
+model = TorchBabyGPT()
+step = train_step_fn(model, optimizer=baby_gpt_optimizer(model))
+for _ in range(30):
+    step(x, y)
+with open("/proc/self/status") as f:
+    print(next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024)
+"""
+
+
+def cold_worker():
+    """(In a child process, which has imported minitrans already.) The first baby-GPT step, then a second
+    one; prints the seconds of the second (the parent subtracts it from the whole process's time)."""
+    forward, backward, update = gpt_case()["phases"]
+    forward(), backward(), update()
+    start = time.perf_counter()
+    forward(), backward(), update()
+    print(time.perf_counter() - start)
+
+
+def child(*args, env=None):
+    """Run this file in a fresh Python with `args` (or `-c CODE`); -> (the numbers it printed, its wall seconds)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, *(args if args[0] == "-c" else (__file__, *args))], capture_output=True, text=True, check=True,
+                          env={**os.environ, **(env or {})})
+    return [float(x) for x in done.stdout.split()], time.perf_counter() - start
+
+
+def memory():
+    print("\nPeak resident memory, 30 baby-GPT training steps in a fresh process:")
+    mine = child("--rss-worker")[0][0]
+    line = f"  minitrans {mine:.0f} MiB"
+    if torch is not None:
+        theirs = child("-c", TORCH_RSS_WORKER)[0][0]
+        line += f", PyTorch {theirs:.0f} MiB (ratio minitrans/PyTorch {mine / theirs:.2f})"
+    print(line)
+
+
+def cold_start():
+    print("\nCold start (a fresh Python: start, `import minitrans`, the first baby-GPT training step):")
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"NUMBA_CACHE_DIR": cache}
+        (second,), wall = child("--cold-worker", env=env)
+        empty = wall - second
+        (second,), wall = child("--cold-worker", env=env)
+        warm = wall - second
+    print(f"  empty Numba cache: {empty:.1f} s; warm cache: {warm:.2f} s (the step after that: {1e3 * second:.0f} ms)")
+
+
+# ------------------------------------------------------------------ kernels
+def kernel_table(repeat):
+    from bench_kernels import B, D, H
+    from minitrans import kernels
+    print(f"\nAttention forward+backward, float32, B*H={B * H}, D={D} (ms, best; speed-ups as ratios):")
+    rng = np.random.default_rng(0)
+    for T in (64, 256):
+        for causal in (False, True):
+            q, k, v, dout = (rng.standard_normal((B, H, T, D)).astype(np.float32) for _ in range(4))
+
+            def run(backend):
+                def go():
+                    minitrans.set_backend(backend)
+                    out, cache = kernels.attention_forward(q, k, v, causal=causal)
+                    return kernels.attention_backward(dout, cache)
+                return go
+            numpy_ms, numba_ms = (best_and_median(run(b), repeat)[0] for b in ("numpy", "numba"))
+            line = f"  T={T:<4} causal={str(causal):<5} numpy {numpy_ms:6.2f}  numba {numba_ms:6.2f}  " \
+                   f"numba vs numpy {numpy_ms / numba_ms:.2f}x"
+            if torch is not None:
+                from torch_reference import attention_fwd_bwd
+                tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+                torch_ms = best_and_median(lambda: attention_fwd_bwd(tq, tk, tv, causal), repeat)[0]
+                line += f"  torch sdpa {torch_ms:6.2f}  numba vs torch {torch_ms / numba_ms:.2f}x"
+            print(line)
+    minitrans.set_backend("numba")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per figure (default 20)")
+    parser.add_argument("--skip", nargs="*", default=[], help="parts to leave out")
+    parser.add_argument("--rss-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cold-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_worker:
+        return rss_worker()
+    if args.cold_worker:
+        return cold_worker()
+    load_torch()
+    if "machine" not in args.skip:
+        machine()
+    peak = blas_peak()
+    print(f"float32 matmul peak of NumPy's BLAS (1024^3): {peak:.0f} GFLOP/s")
+    steps([n for n in ("gpt", "bert") if n not in args.skip], args.repeat, peak)
+    if "memory" not in args.skip:
+        memory()
+    if "kernels" not in args.skip:
+        kernel_table(args.repeat)
+    if "cold" not in args.skip:
+        cold_start()
+
+
+if __name__ == "__main__":
+    main()
