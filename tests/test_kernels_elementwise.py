@@ -1,4 +1,6 @@
 """GELU and LayerNorm kernels: agree with the NumPy reference, gradient-checked, reached through the switch."""
+import math
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,16 @@ def test_gelu_agrees_with_reference(dtype, tol, approximate):
     assert o2.dtype == dtype and np.allclose(o1, o2, atol=tol, rtol=tol)
     assert np.allclose(A.gelu_backward(d, c1), G.gelu_backward(d, c2), atol=tol, rtol=tol)
     assert np.allclose(A.gelu_backward(d, c2), G.gelu_backward(d, c1), atol=tol, rtol=tol)  # caches swap
+
+
+def test_float32_normal_cdf_is_accurate_to_float32_rounding():
+    x = np.linspace(-12, 12, 48001)
+    exact = 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+    out, cache = G.gelu_forward(x.astype(np.float32))
+    phi = cache[1].astype(np.float64)
+    assert np.max(np.abs(phi - exact)) < 2.5e-7                      # formula 1.5e-7 + float32 rounding
+    assert np.max(np.abs(out - x * exact) / np.maximum(np.abs(x), 1)) < 2.5e-7
+    assert np.all((phi >= 0) & (phi <= 1))
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-11)])

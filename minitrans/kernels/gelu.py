@@ -3,18 +3,57 @@
 Same math, signatures and caches as minitrans.functional.activations (read that
 first): in NumPy, gelu's backward makes about ten passes over a (B, T, 4C) array,
 each allocating a temporary; here each element is read once and written once.
+
+The exact GELU needs Phi(x) = (1 + erf(x / sqrt 2)) / 2. math.erf is a library
+call that the compiler cannot vectorize, so in float32 Phi is computed from the
+classic rational-exponential formula for erfc (Abramowitz and Stegun 7.1.26,
+absolute error below 1.5e-7, about float32's rounding): with z = |x| / sqrt 2 and
+t = 1 / (1 + p z), erfc(z) = t (a1 + t (a2 + ... + t a5)) e**(-z**2). Measured on
+2 cores, (768, 512) float32: 6.3 ms with math.erf, 0.28 ms with the formula.
+float64 (used for gradient checks) keeps math.erf, exact to rounding.
 """
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from ..functional.checks import check_float
+from .softmax import FASTMATH, exp_nonpositive
 from .threads import kernel_lock
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+ERFC_P = 0.3275911
+ERFC_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)    # a5, a4, ..., a1
+
+
+@njit(inline="always")
+def normal_cdf_float32(x):
+    """Phi(x) for a float32 x by the erfc formula above (absolute error below 1e-7)."""
+    z = abs(x) * np.float32(INV_SQRT_2)
+    t = np.float32(1.0) / (np.float32(1.0) + np.float32(ERFC_P) * z)
+    poly = np.float32(0.0)
+    for a in ERFC_A:                                  # Horner's rule
+        poly = poly * t + np.float32(a)
+    tail = np.float32(0.5) * poly * t * exp_nonpositive(-z * z)     # Phi(-|x|) = erfc(z) / 2
+    return tail if x < 0 else np.float32(1.0) - tail
+
+
+def normal_cdf(x):
+    """Phi(x), the standard normal CDF: the formula in float32, math.erf in float64."""
+    if isinstance(x, np.float32):
+        return normal_cdf_float32(x)
+    return 0.5 * (1.0 + math.erf(x * INV_SQRT_2))
+
+
+@overload(normal_cdf, inline="always")
+def normal_cdf_compiled(x):
+    """The compiled normal_cdf: Numba picks the implementation from the type of x."""
+    if x == types.float32:
+        return lambda x: normal_cdf_float32(x)
+    return lambda x: 0.5 * (1.0 + math.erf(x * INV_SQRT_2))
 
 
 @njit(parallel=True, cache=True)
@@ -27,12 +66,12 @@ def gelu_tanh_rows(x, out, s):
         out[i] = 0.5 * v * (1.0 + t)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def gelu_erf_rows(x, out, s):
     """out = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2; s = Phi(x).  x, out, s: (N,)."""
     for i in prange(x.shape[0]):
         v = x[i]
-        c = 0.5 * (1.0 + math.erf(v * INV_SQRT_2))
+        c = normal_cdf(v)
         s[i] = c
         out[i] = v * c
 
@@ -46,12 +85,13 @@ def gelu_tanh_backward_rows(dout, x, s, dx):
         dx[i] = dout[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def gelu_erf_backward_rows(dout, x, s, dx):
-    """dx = dout (Phi(x) + x phi(x)).  all: (N,)."""
+    """dx = dout (Phi(x) + x phi(x)), phi(x) = e**(-x**2 / 2) / sqrt(2 pi).  all: (N,)."""
+    half, inv_sqrt_2pi = x.dtype.type(0.5), x.dtype.type(INV_SQRT_2PI)
     for i in prange(x.shape[0]):
         v = x[i]
-        dx[i] = dout[i] * (s[i] + v * INV_SQRT_2PI * math.exp(-0.5 * v * v))
+        dx[i] = dout[i] * (s[i] + v * inv_sqrt_2pi * exp_nonpositive(-half * v * v))
 
 
 def gelu_forward(x, approximate="none"):

@@ -8,10 +8,11 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from ..functional.checks import check_float, check_last_dim
+from .softmax import FASTMATH
 from .threads import kernel_lock
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def layernorm_rows(x, gamma, beta, eps, out, xhat, rstd):
     """Row-wise layernorm.  x, out, xhat: (N, C); gamma, beta: (C,); rstd: (N,)."""
     N, C = x.shape
@@ -32,7 +33,7 @@ def layernorm_rows(x, gamma, beta, eps, out, xhat, rstd):
             out[i, j] = h * gamma[j] + beta[j]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
 def layernorm_backward_rows(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_parts):
     """dx: (N, C); dgamma_parts, dbeta_parts: (n_parts, C) partial sums over rows."""
     N, C = dout.shape
