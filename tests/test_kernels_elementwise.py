@@ -9,6 +9,8 @@ from minitrans import kernels
 from minitrans.functional import activations as A
 from minitrans.functional import norm as N
 from minitrans.gradcheck import assert_gradients_close, check_pair
+from minitrans.functional import linear as F_linear
+from minitrans.kernels import embedding as E
 from minitrans.kernels import gelu as G
 from minitrans.kernels import layernorm as L
 
@@ -47,6 +49,19 @@ def test_layernorm_agrees_with_reference(dtype, tol):
     assert np.allclose(o1, o2, atol=tol, rtol=tol)
     for a, k in zip(N.layernorm_backward(d, c1), L.layernorm_backward(d, c2)):
         assert np.allclose(a, k, atol=tol, rtol=tol)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_embedding_backward_agrees_with_reference(dtype, tol):
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((7, 5)).astype(dtype)
+    ids = np.array([[1, 2, 1, 6], [6, 1, 0, 1]])                      # repeated ids must add up
+    _, cache = F_linear.embedding_forward(ids, W)
+    d = rng.standard_normal((2, 4, 5)).astype(dtype)
+    got = E.embedding_backward(d, cache)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, F_linear.embedding_backward(d, cache), rtol=tol, atol=tol)
+    np.testing.assert_allclose(got[1], d[0, 0] + d[0, 2] + d[1, 1] + d[1, 3], rtol=tol, atol=tol)
 
 
 def test_gradients_of_the_kernels():

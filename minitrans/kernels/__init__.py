@@ -14,9 +14,11 @@ import os
 
 from ..functional import activations as numpy_activations
 from ..functional import attention as numpy_attention
+from ..functional import linear as numpy_linear
 from ..functional import norm as numpy_norm
 from ..functional import softmax as numpy_softmax
 from . import attention as numba_attention
+from . import embedding as numba_embedding
 from . import gelu as numba_gelu
 from . import layernorm as numba_layernorm
 from . import softmax as numba_softmax
@@ -88,6 +90,12 @@ def gelu_backward(dout, cache):
     return impl.gelu_backward(dout, cache)
 
 
+def embedding_backward(dout, cache):
+    """dout: (..., C) -> dW: (V, C) of an embedding lookup, by the current backend."""
+    impl = numba_embedding if _backend == "numba" else numpy_linear
+    return impl.embedding_backward(dout, cache)
+
+
 def layernorm_forward(x, gamma, beta, eps=1e-5):
     """LayerNorm over the last axis, by the current backend.   x: (..., C) -> (..., C), cache."""
     impl = numba_layernorm if _backend == "numba" else numpy_norm
@@ -101,5 +109,5 @@ def layernorm_backward(dout, cache):
 
 
 __all__ = ["BACKENDS", "set_backend", "get_backend", "threading_layer", "softmax_forward", "softmax_backward",
-           "gelu_forward", "gelu_backward", "layernorm_forward", "layernorm_backward",
+           "gelu_forward", "gelu_backward", "embedding_backward", "layernorm_forward", "layernorm_backward",
            "attention_forward", "attention_backward"]
