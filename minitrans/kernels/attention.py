@@ -6,7 +6,7 @@ NumPy reference spends about 40% of its time in the six matrix products and
 the rest in the elementwise passes around them (scale, bias, mask, softmax,
 their backward). So the products stay with BLAS (a product written as Numba
 loops ran 3-4x slower than BLAS here), and everything between two products is
-one Numba row kernel:
+one Numba row kernel, working in place on the product's output:
 
     forward:  scores = q k^T  (BLAS)
               probs  = softmax(scores * scale + bias, mask, causal)   (masked_softmax_rows)
@@ -29,7 +29,7 @@ import numpy as np
 from ..functional import attention as reference
 from ..functional.attention import check_attention_inputs
 from ..functional.checks import sum_to_shape
-from .softmax import KERNEL_DTYPES, masked_softmax_rows_serial, rows_of, softmax_backward_rows_serial
+from .softmax import KERNEL_DTYPES, masked_softmax_rows_inplace, rows_of, softmax_backward_rows_inplace
 from .threads import run_parts
 
 
@@ -77,9 +77,9 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
     out = np.empty((B, H, Tq, v.shape[3]), dtype)                             # (B, H, Tq, Dv)
 
     def forward_part(b, h):
-        scores = q[b, h] @ kT[b, h]                                           # (b, h, Tq, Tk)
-        masked_softmax_rows_serial(scores, part(mask4, b, h), part(bias4, b, h), dtype.type(scale),
-                                   bool(causal), probs[b, h])
+        np.matmul(q[b, h], kT[b, h], out=probs[b, h])                        # scores: (b, h, Tq, Tk)
+        masked_softmax_rows_inplace(probs[b, h], part(mask4, b, h), part(bias4, b, h), dtype.type(scale),
+                                    bool(causal))                             # now the probabilities
         weights = probs[b, h] if keep is None else probs[b, h] * keep[b, h]
         np.matmul(weights, v[b, h], out=out[b, h])                            # (b, h, Tq, Dv)
 
@@ -106,8 +106,8 @@ def attention_backward(dout, cache):
         p = probs[b, h]
         weights = p if keep is None else p * keep[b, h]
         np.matmul(weights.swapaxes(-1, -2), dout[b, h], out=dv[b, h])        # (b, h, Tk, Dv)
-        dweights = dout[b, h] @ vT[b, h]                                      # (b, h, Tq, Tk)
-        softmax_backward_rows_serial(dweights, p, part(keep4, b, h), dscores[b, h])
+        np.matmul(dout[b, h], vT[b, h], out=dscores[b, h])                   # dweights: (b, h, Tq, Tk)
+        softmax_backward_rows_inplace(dscores[b, h], p, part(keep4, b, h))   # now dscores
         np.matmul(dscores[b, h], k[b, h], out=dq[b, h])                       # (b, h, Tq, D)
         np.matmul(dscores[b, h].swapaxes(-1, -2), q[b, h], out=dk[b, h])     # (b, h, Tk, D)
         dq[b, h] *= scale

@@ -131,12 +131,20 @@ def masked_softmax_rows(x, mask, bias, scale, causal, probs):
 
 @njit(cache=True, fastmath=FASTMATH, nogil=True)
 def masked_softmax_rows_serial(x, mask, bias, scale, causal, probs):
-    """masked_softmax_rows in the calling thread only (for small arrays, and for the parts of attention).
-
-    It releases Python's lock (nogil), so parts run by several threads at once really run in parallel.
-    """
+    """masked_softmax_rows in the calling thread only (for small arrays)."""
     for row in range(x.shape[0] * x.shape[1] * x.shape[2]):
         masked_softmax_row(row, x, mask, bias, scale, causal, probs)
+
+
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
+def masked_softmax_rows_inplace(scores, mask, bias, scale, causal):
+    """masked_softmax_rows_serial writing the probabilities over the scores (attention's parts use it).
+
+    One array passed once lets the compiler vectorize the row loops; the same array passed as
+    both x and probs does not (it must then assume the two may overlap in any way).
+    """
+    for row in range(scores.shape[0] * scores.shape[1] * scores.shape[2]):
+        masked_softmax_row(row, scores, mask, bias, scale, causal, scores)
 
 
 @njit(inline="always")
@@ -166,9 +174,16 @@ def softmax_backward_rows(dprobs, probs, keep, dx):
 
 @njit(cache=True, fastmath=FASTMATH, nogil=True)
 def softmax_backward_rows_serial(dprobs, probs, keep, dx):
-    """softmax_backward_rows in the calling thread only (for small arrays, and for the parts of attention)."""
+    """softmax_backward_rows in the calling thread only (for small arrays)."""
     for row in range(probs.shape[0] * probs.shape[1] * probs.shape[2]):
         softmax_backward_row(row, dprobs, probs, keep, dx)
+
+
+@njit(cache=True, fastmath=FASTMATH, nogil=True)
+def softmax_backward_rows_inplace(dprobs, probs, keep):
+    """softmax_backward_rows_serial writing dx over dprobs (see masked_softmax_rows_inplace)."""
+    for row in range(probs.shape[0] * probs.shape[1] * probs.shape[2]):
+        softmax_backward_row(row, dprobs, probs, keep, dprobs)
 
 
 # Below this many elements a kernel runs in the calling thread: waking Numba's second worker
