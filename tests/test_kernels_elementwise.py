@@ -10,6 +10,8 @@ from minitrans.functional import activations as A
 from minitrans.functional import norm as N
 from minitrans.gradcheck import assert_gradients_close, check_pair
 from minitrans.functional import linear as F_linear
+from minitrans.functional import losses as F_losses
+from minitrans.kernels import cross_entropy as CE
 from minitrans.kernels import embedding as E
 from minitrans.kernels import gelu as G
 from minitrans.kernels import layernorm as L
@@ -62,6 +64,33 @@ def test_embedding_backward_agrees_with_reference(dtype, tol):
     assert got.dtype == dtype
     np.testing.assert_allclose(got, F_linear.embedding_backward(d, cache), rtol=tol, atol=tol)
     np.testing.assert_allclose(got[1], d[0, 0] + d[0, 2] + d[1, 1] + d[1, 3], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_cross_entropy_agrees_with_reference(dtype, tol):
+    rng = np.random.default_rng(4)
+    logits = (rng.standard_normal((3, 5, 40)) * 4).astype(dtype)
+    logits[0, 0, 3] = 1e4                                              # extreme logits stay finite
+    targets = rng.integers(0, 40, (3, 5))
+    targets[1, :2] = -100                                              # ignored
+    loss_ref, cache_ref = F_losses.cross_entropy_forward(logits, targets)
+    loss, cache = CE.cross_entropy_forward(logits, targets)
+    assert np.isfinite(loss) and abs(loss - loss_ref) <= tol * max(1.0, abs(loss_ref))
+    for dloss in (1.0, 0.5):
+        got = CE.cross_entropy_backward(dloss, cache)
+        assert got.dtype == dtype and got.shape == logits.shape
+        np.testing.assert_allclose(got, F_losses.cross_entropy_backward(dloss, cache_ref), rtol=tol, atol=tol)
+    np.testing.assert_array_equal(got[1, :2], 0.0)
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 40\)"):
+        CE.cross_entropy_forward(logits, np.full((3, 5), 40))
+
+
+def test_cross_entropy_gradcheck():
+    rng = np.random.default_rng(5)
+    targets = np.array([[1, 4, -100], [0, 2, 2]])
+    errors = check_pair(CE.cross_entropy_forward, CE.cross_entropy_backward, {"logits": rng.standard_normal((2, 3, 5))},
+                        {"targets": targets}, grad_names=["logits"])
+    assert_gradients_close(errors)
 
 
 def test_gradients_of_the_kernels():

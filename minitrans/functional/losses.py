@@ -4,12 +4,8 @@ import numpy as np
 from .checks import check_float
 
 
-def cross_entropy_forward(logits, targets, ignore_index=-100):
-    """Mean cross-entropy over the targets that are not `ignore_index`.
-
-    logits: (..., V) float, targets: (...) int in [0, V) or ignore_index -> loss: float.
-    If every target is ignored the loss is 0 and so is the gradient.
-    """
+def check_cross_entropy_inputs(logits, targets, ignore_index):
+    """Validate; -> logits as (N, V), targets as (N,), keep (N,) bool (not ignored), n = keep.sum()."""
     check_float("logits", logits)
     targets = np.asarray(targets)
     if targets.dtype.kind not in "iu":
@@ -17,13 +13,21 @@ def cross_entropy_forward(logits, targets, ignore_index=-100):
     if targets.shape != logits.shape[:-1]:
         raise ValueError(f"targets must have shape {logits.shape[:-1]} to match logits {logits.shape}, got {targets.shape}")
     V = logits.shape[-1]
-    flat_logits = logits.reshape(-1, V)
     flat_t = targets.reshape(-1)
     keep = flat_t != ignore_index
     bad = keep & ((flat_t < 0) | (flat_t >= V))
     if bad.any():
         raise ValueError(f"targets must lie in [0, {V}) or equal ignore_index={ignore_index}, got {flat_t[bad][0]}")
-    n = int(keep.sum())
+    return logits.reshape(-1, V), flat_t, keep, int(keep.sum())
+
+
+def cross_entropy_forward(logits, targets, ignore_index=-100):
+    """Mean cross-entropy over the targets that are not `ignore_index`.
+
+    logits: (..., V) float, targets: (...) int in [0, V) or ignore_index -> loss: float.
+    If every target is ignored the loss is 0 and so is the gradient.
+    """
+    flat_logits, flat_t, keep, n = check_cross_entropy_inputs(logits, targets, ignore_index)
     m = flat_logits.max(axis=-1, keepdims=True)
     logp = flat_logits - m - np.log(np.exp(flat_logits - m).sum(axis=-1, keepdims=True))
     rows = np.nonzero(keep)[0]

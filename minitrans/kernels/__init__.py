@@ -15,9 +15,11 @@ import os
 from ..functional import activations as numpy_activations
 from ..functional import attention as numpy_attention
 from ..functional import linear as numpy_linear
+from ..functional import losses as numpy_losses
 from ..functional import norm as numpy_norm
 from ..functional import softmax as numpy_softmax
 from . import attention as numba_attention
+from . import cross_entropy as numba_cross_entropy
 from . import embedding as numba_embedding
 from . import gelu as numba_gelu
 from . import layernorm as numba_layernorm
@@ -90,6 +92,19 @@ def gelu_backward(dout, cache):
     return impl.gelu_backward(dout, cache)
 
 
+def cross_entropy_forward(logits, targets, ignore_index=-100):
+    """Mean cross-entropy over the targets that are not ignored, by the current backend.
+    logits: (..., V), targets: (...) -> loss, cache."""
+    impl = numba_cross_entropy if _backend == "numba" else numpy_losses
+    return impl.cross_entropy_forward(logits, targets, ignore_index)
+
+
+def cross_entropy_backward(dloss, cache):
+    """dloss: float -> dlogits: (..., V), by the current backend."""
+    impl = numba_cross_entropy if _backend == "numba" else numpy_losses
+    return impl.cross_entropy_backward(dloss, cache)
+
+
 def embedding_backward(dout, cache):
     """dout: (..., C) -> dW: (V, C) of an embedding lookup, by the current backend."""
     impl = numba_embedding if _backend == "numba" else numpy_linear
@@ -109,5 +124,6 @@ def layernorm_backward(dout, cache):
 
 
 __all__ = ["BACKENDS", "set_backend", "get_backend", "threading_layer", "softmax_forward", "softmax_backward",
-           "gelu_forward", "gelu_backward", "embedding_backward", "layernorm_forward", "layernorm_backward",
+           "gelu_forward", "gelu_backward", "embedding_backward",
+           "cross_entropy_forward", "cross_entropy_backward", "layernorm_forward", "layernorm_backward",
            "attention_forward", "attention_backward"]

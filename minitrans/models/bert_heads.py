@@ -21,6 +21,7 @@ too, as data.pad_batch and the GPT heads name it), and the targets of the task:
 import numpy as np
 
 from .. import functional as F
+from .. import kernels
 from ..nn import Activation, Dropout, LayerNorm, Linear, Module, Parameter
 from .bert import BertModel
 
@@ -113,11 +114,11 @@ class BertHead(Module):
 def classification_terms(logits, labels):
     """Cross-entropy over the last axis of logits (labels -100 ignored) -> (loss, dlogits, metrics)."""
     labels = np.asarray(labels)
-    loss, cache = F.cross_entropy_forward(logits, labels)
+    loss, cache = kernels.cross_entropy_forward(logits, labels)
     scored = labels != IGNORE_INDEX
     n = int(scored.sum())
     acc = float(np.mean(logits.argmax(-1)[scored] == labels[scored])) if n else 0.0
-    return loss, F.cross_entropy_backward(1.0, cache), {"loss": loss, "accuracy": acc, "count": n}
+    return loss, kernels.cross_entropy_backward(1.0, cache), {"loss": loss, "accuracy": acc, "count": n}
 
 
 # ------------------------------------------------------------------ pretraining

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functional as F
+from .. import kernels
 from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
 from .config import PresetConfig
 
@@ -157,8 +158,8 @@ class GPT(Module):
     def loss(self, ids, targets, attention_mask=None):
         """Forward and next-token cross-entropy. targets: (B, T), -100 ignored -> (loss, dlogits, cache)."""
         logits, cache = self.forward(ids, attention_mask)
-        loss, cl = F.cross_entropy_forward(logits, targets)
-        return loss, F.cross_entropy_backward(1.0, cl), cache
+        loss, cl = kernels.cross_entropy_forward(logits, targets)
+        return loss, kernels.cross_entropy_backward(1.0, cl), cache
 
     def attention_maps(self, cache):
         """Per layer the (B, H, T, T) attention probabilities of a forward cache, for plotting."""
