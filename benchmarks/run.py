@@ -166,20 +166,30 @@ def bert_case():
                 batch=(ids, segments, mask, labels))
 
 
-def time_case(case, repeat):
-    """(best, median) ms of the whole step, and the best ms of each phase timed within whole steps."""
-    for _ in range(3):
-        for phase in case["phases"]:
-            phase()
-    split = []
-    for _ in range(repeat):
-        marks = [time.perf_counter()]
-        for phase in case["phases"]:
-            phase()
-            marks.append(time.perf_counter())
-        split.append(np.diff(marks) * 1e3)
+def time_case(case, repeat, other=None, rounds=3):
+    """(best, median) ms of the whole step, the best ms of each phase timed within whole steps, and,
+    when `other` (a PyTorch step) is given, its (best, median) ms. The two are timed in alternating
+    blocks (`rounds` blocks each), so that a busy spell of the machine is likely to meet both. Not
+    step by step: each library's idle threads keep spinning for a while after its step and would
+    slow the other's next step (both ran 1.3-2x slower that way)."""
+    split, theirs = [], []
+    for _ in range(rounds):
+        for i in range(2 + repeat // rounds):
+            marks = [time.perf_counter()]
+            for phase in case["phases"]:
+                phase()
+                marks.append(time.perf_counter())
+            if i >= 2:                                  # two warm-up steps per block
+                split.append(np.diff(marks) * 1e3)
+        if other is not None:
+            for i in range(2 + repeat // rounds):
+                start = time.perf_counter()
+                other()
+                if i >= 2:
+                    theirs.append(1e3 * (time.perf_counter() - start))
     whole = np.sum(split, axis=1)
-    return (whole.min(), float(np.median(whole))), np.min(split, axis=0)
+    other_times = (min(theirs), float(np.median(theirs))) if theirs else None
+    return (whole.min(), float(np.median(whole))), np.min(split, axis=0), other_times
 
 
 # ------------------------------------------------------------------ PyTorch steps
@@ -205,18 +215,19 @@ def steps(names, repeat, peak):
     cases = {"gpt": gpt_case, "bert": bert_case}
     for key in names:
         case = cases[key]()
-        (best, median), split = time_case(case, repeat)
+        step = torch_step(case["name"])
+        (best, median), split, theirs = time_case(case, repeat, step)
         mfu = case["flops"] / (best * 1e-3) / 1e9 / peak
         print(f"\n{case['name']} training step: {best:.1f} ms best / {median:.1f} median, "
               f"{case['tokens'] / best * 1e3:,.0f} tokens/s, {case['flops'] / 1e9:.2f} GFLOP per step, "
               f"MFU {100 * mfu:.0f}% of the measured peak")
         print(f"  split (best of each): forward {split[0]:.1f} ms, backward {split[1]:.1f} ms, "
               f"clip+AdamW {split[2]:.1f} ms")
-        step = torch_step(case["name"])
-        if step is not None:
-            tbest, tmedian = best_and_median(step, repeat)
-            print(f"  PyTorch eager: {tbest:.1f} ms best / {tmedian:.1f} median, "
-                  f"{case['tokens'] / tbest * 1e3:,.0f} tokens/s; ratio PyTorch/minitrans {tbest / best:.2f}")
+        if theirs is not None:
+            tbest, tmedian = theirs
+            print(f"  PyTorch eager (blocks alternating with minitrans's): {tbest:.1f} ms best / {tmedian:.1f} median, "
+                  f"{case['tokens'] / tbest * 1e3:,.0f} tokens/s; ratio PyTorch/minitrans {tbest / best:.2f} best, "
+                  f"{tmedian / median:.2f} median")
 
 
 # ------------------------------------------------------------------ memory and cold start (child processes)
