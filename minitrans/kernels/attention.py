@@ -9,10 +9,10 @@ loops ran 3-4x slower than BLAS here), and everything between two products is
 one Numba row kernel, working in place on the product's output:
 
     forward:  scores = q k^T  (BLAS)
-              probs  = softmax(scores * scale + bias, mask, causal)   (masked_softmax_rows)
+              probs  = softmax(scores * scale + bias, mask, causal)   (masked_softmax_rows_inplace)
               out    = (probs * keep) v  (BLAS)
     backward: dv = (probs * keep)^T dout,  dprobs = dout v^T  (BLAS)
-              dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (softmax_backward_rows)
+              dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (softmax_backward_rows_inplace)
               dq = dscores k * scale,  dk = dscores^T q * scale  (BLAS)
 
 Each pass works on one part of the batch (or of the heads) at a time, and the

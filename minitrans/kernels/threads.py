@@ -1,15 +1,14 @@
 """Keeping Numba's worker threads and the BLAS worker threads from fighting over the cores.
 
-Every attention call alternates: a matrix product (BLAS, with its own thread
-pool), then a Numba kernel (Numba's thread pool), then a product again. Numba's
-default threading layer on Linux is OpenMP, whose workers keep spinning for a
-few milliseconds after each parallel loop, waiting for more work. On a 2-core
-machine they spin on exactly the core that the next multi-threaded BLAS product
-needs. Measured on 2 cores (float32, B*H=48, T=256, D=32, causal attention
-forward+backward): 42 ms with the OpenMP layer, 26 ms with Numba's "workqueue"
-layer, whose workers go to sleep as soon as a loop ends. (Limiting BLAS to one
-thread around the kernels did not help: the spinning still hurt, and switching
-the BLAS thread count back and forth costs time itself.)
+A training step alternates: a matrix product (BLAS, with its own thread pool),
+then a Numba kernel (GELU, LayerNorm, softmax, cross-entropy: Numba's thread
+pool), then a product again. Numba's default threading layer on Linux is
+OpenMP, whose workers keep spinning for a few milliseconds after each parallel
+loop, waiting for more work. On a 2-core machine they spin on exactly the core
+that the next multi-threaded BLAS product needs. Measured on 2 cores (a BLAS
+product alternating with attention forward+backward, T=256, when attention still
+used parallel Numba loops): 42 ms with the OpenMP layer, 26 ms with Numba's
+"workqueue" layer, whose workers go to sleep as soon as a loop ends.
 
 So minitrans selects the workqueue layer, unless NUMBA_THREADING_LAYER is set
 (then your choice stands). The choice must be made before the first parallel
@@ -24,11 +23,15 @@ stops the process if it is), so every parallel kernel launch holds `kernel_lock`
 Attention shares the cores differently (`run_parts`): its work is split along
 the batch (or head) axis into one part per core, and each part runs its matrix
 products and its Numba row kernels in a thread of its own, with BLAS set to one
-thread meanwhile, so one pool of threads does all of it. The products in
-attention are many small ones (one per batch item and head), which a
-multi-threaded BLAS splits badly: measured on 2 cores (float32, B*H=48, T=256,
-D=32), q @ k^T took 5.4 ms with BLAS's 2 threads, 2.4 ms with 1, and 1.2 ms as
-two halves in two threads with 1 BLAS thread each.
+thread meanwhile (setting it costs well under a microsecond), so one pool of
+threads does all of it. The products in attention are many small ones (one per
+batch item and head), which a multi-threaded BLAS splits badly: measured on 2
+cores (float32, B*H=48, T=256, D=32), q @ k^T took 5.4 ms with BLAS's 2 threads,
+2.4 ms with 1, and 1.2 ms as two halves in two threads with 1 BLAS thread each.
+
+BLAS's own idle threads also spin for a while after each product (OpenBLAS: until
+OPENBLAS_THREAD_TIMEOUT, read once when NumPy loads), which slows whatever runs
+next on the other core; the README's performance section measures it.
 """
 import ctypes
 import os
