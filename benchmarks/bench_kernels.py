@@ -10,9 +10,10 @@ speed-up, NumPy best / Numba best. Shapes: B=4, H=12 (B*H=48), D=32, T=64 and 25
 
 The threading check runs, in a fresh process per Numba threading layer (it can
 be chosen only once per process), a loop that alternates a BLAS matmul (a
-query-key-value projection) with attention forward+backward, and compares it
-with the two parts timed alone. With OpenMP's spinning workers the two thread
-pools fight; with the workqueue layer (minitrans's choice) they do not.
+query-key-value projection) with a parallel Numba kernel (softmax forward+backward
+over the attention scores), and compares it with the two parts timed alone. With
+OpenMP's spinning workers the two thread pools fight; with the workqueue layer
+(minitrans's choice) they do not.
 """
 import argparse
 import json
@@ -82,25 +83,26 @@ def print_table(repeat):
 
 
 def alternating_worker(repeat):
-    """(Runs in a child process.) Matmul alone, attention fwd+bwd alone, and the two alternating; prints JSON."""
+    """(Runs in a child process.) Matmul alone, softmax fwd+bwd alone, and the two alternating; prints JSON."""
     rng = np.random.default_rng(0)
     result = {"layer": None}
     for T in (64, 256):
         x = rng.standard_normal((B * T, H * D)).astype(np.float32)
         W = rng.standard_normal((H * D, 3 * H * D)).astype(np.float32)
-        q, k, v, dout = (rng.standard_normal((B, H, T, D)).astype(np.float32) for _ in range(4))
+        scores, dprobs = (rng.standard_normal((B, H, T, T)).astype(np.float32) for _ in range(2))
+        mask = causal_mask(T, T)
 
         def matmul():
             return x @ W
 
-        def attention():
-            return kernels.attention_backward(dout, kernels.attention_forward(q, k, v, causal=True)[1])
+        def softmax():
+            return kernels.softmax_backward(dprobs, kernels.softmax_forward(scores, mask)[1])
 
         def both():
             matmul()
-            attention()
+            softmax()
 
-        for name, fn in (("matmul", matmul), ("attention", attention), ("alternating", both)):
+        for name, fn in (("matmul", matmul), ("softmax", softmax), ("alternating", both)):
             for _ in range(3):
                 fn()
             times = []
@@ -114,7 +116,7 @@ def alternating_worker(repeat):
 
 
 def threading_check(repeat):
-    print("\nThreading check: attention fwd+bwd (causal) and a (B*T, 384) x (384, 1152) matmul, ms best / median")
+    print("\nThreading check: softmax fwd+bwd (causal mask) and a (B*T, 384) x (384, 1152) matmul, ms best / median")
     layers = [("numba's default", "default"), ("minitrans (workqueue)", None)]
     for label, layer in layers:
         env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
@@ -124,9 +126,9 @@ def threading_check(repeat):
                               env=env, capture_output=True, text=True, check=True)
         r = json.loads(done.stdout.strip().splitlines()[-1])
         for T in (64, 256):
-            mm, att, alt = (r[f"{n} T={T}"] for n in ("matmul", "attention", "alternating"))
+            mm, att, alt = (r[f"{n} T={T}"] for n in ("matmul", "softmax", "alternating"))
             print(f"  {label + ' = ' + r['layer']:<30} T={T:<4} matmul {mm[0]:6.2f} / {mm[1]:<6.2f}"
-                  f" attention {att[0]:6.2f} / {att[1]:<6.2f} alternating {alt[0]:6.2f} / {alt[1]:<6.2f}"
+                  f" softmax {att[0]:6.2f} / {att[1]:<6.2f} alternating {alt[0]:6.2f} / {alt[1]:<6.2f}"
                   f" (alone, summed: {mm[0] + att[0]:6.2f})")
 
 
