@@ -35,6 +35,18 @@ from minitrans.kernels.threads import threading_layer  # noqa: E402
 B, H, D = 4, 12, 32
 
 
+def best_and_median(fn, repeat, warmup=3):
+    """(best, median) milliseconds of `repeat` calls of fn after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(1e3 * (time.perf_counter() - start))
+    return min(times), float(np.median(times))
+
+
 def time_pair(run_numpy, run_numba, repeat):
     """Best and median milliseconds of each function, calls interleaved, after two warm-up calls each."""
     times = {"numpy": [], "numba": []}
@@ -103,14 +115,7 @@ def alternating_worker(repeat):
             softmax()
 
         for name, fn in (("matmul", matmul), ("softmax", softmax), ("alternating", both)):
-            for _ in range(3):
-                fn()
-            times = []
-            for _ in range(repeat):
-                start = time.perf_counter()
-                fn()
-                times.append(1e3 * (time.perf_counter() - start))
-            result[f"{name} T={T}"] = (min(times), float(np.median(times)))
+            result[f"{name} T={T}"] = best_and_median(fn, repeat)
     result["layer"] = threading_layer()
     print(json.dumps(result))
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import minitrans  # noqa: E402
+from bench_kernels import B, D, H, best_and_median  # noqa: E402
 from minitrans.kernels.threads import _openblas, threading_layer  # noqa: E402
 from minitrans.functional import cross_entropy_backward, cross_entropy_forward  # noqa: E402
 from minitrans.models import GPT, BertConfig, BertModel, GPTConfig  # noqa: E402
@@ -55,18 +56,6 @@ def load_torch():
 
 GPT_SHAPE = dict(batch=12)
 BERT_SHAPE = dict(vocab_size=8000, n_layer=4, n_head=4, d_model=128, d_ff=512, max_position=128, batch=16, T=128)
-
-
-def best_and_median(fn, repeat, warmup=3):
-    """(best, median) milliseconds of `repeat` calls of fn after `warmup` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(1e3 * (time.perf_counter() - start))
-    return min(times), float(np.median(times))
 
 
 # ------------------------------------------------------------------ the machine
@@ -102,7 +91,7 @@ def transformer_flops(tokens, sequences, T, n_layer, d_model, d_ff, head_rows, v
 
 # ------------------------------------------------------------------ minitrans steps
 def gpt_case():
-    """(model, phases): the baby GPT and its step in three timed phases."""
+    """The baby GPT's step as a dict: name, tokens and FLOPs per step, the three timed phases, the batch."""
     cfg = GPTConfig.preset("baby")
     model = GPT(cfg)
     optimizer = AdamW(model, lr=1e-3, betas=(0.9, 0.99), weight_decay=0.1)
@@ -193,21 +182,19 @@ def time_case(case, repeat, other=None, rounds=3):
 
 
 # ------------------------------------------------------------------ PyTorch steps
-def torch_step(name):
-    """A function running one PyTorch training step of the same model, or None without torch."""
+def torch_step(case):
+    """A function running one PyTorch training step of the same model on the case's batch, or None without torch."""
     if torch is None:
         return None
     from torch_reference import TorchBabyGPT, TorchBert, baby_gpt_optimizer, train_step_fn
-    if name == "GPT baby":
+    if case["name"] == "GPT baby":
         model = TorchBabyGPT()
-        x, y = gpt_case()["batch"]
         step = train_step_fn(model, optimizer=baby_gpt_optimizer(model))
-        batch = (torch.tensor(x), torch.tensor(y))
     else:
         s = BERT_SHAPE
         model = TorchBert(s["vocab_size"], s["max_position"], s["n_layer"], s["n_head"], s["d_model"], s["d_ff"])
         step = train_step_fn(model, lr=1e-4)
-        batch = tuple(torch.tensor(a) for a in bert_batch(np.random.default_rng(0)))
+    batch = tuple(torch.tensor(a) for a in case["batch"])
     return lambda: step(*batch)
 
 
@@ -215,7 +202,7 @@ def steps(names, repeat, peak):
     cases = {"gpt": gpt_case, "bert": bert_case}
     for key in names:
         case = cases[key]()
-        step = torch_step(case["name"])
+        step = torch_step(case)
         (best, median), split, theirs = time_case(case, repeat, step)
         mfu = case["flops"] / (best * 1e-3) / 1e9 / peak
         print(f"\n{case['name']} training step: {best:.1f} ms best / {median:.1f} median, "
@@ -305,7 +292,6 @@ def cold_start():
 
 # ------------------------------------------------------------------ kernels
 def kernel_table(repeat):
-    from bench_kernels import B, D, H
     from minitrans import kernels
     print(f"\nAttention forward+backward, float32, B*H={B * H}, D={D} (ms, best; speed-ups as ratios):")
     rng = np.random.default_rng(0)

@@ -5,6 +5,19 @@ import argparse
 import sys
 
 
+def add_run_options(p, family, lr, min_lr):
+    """The options every pretraining run has: schedule, dropout, evaluation, seed, run directory."""
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--min-lr", type=float, default=min_lr)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--eval-interval", type=int, default=250)
+    p.add_argument("--seed", type=int, default=1337)
+    p.add_argument("--out", default=None, help=f"run directory (default runs/{family}-<corpus>)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
+    p.add_argument("--no-progress", action="store_true")
+
+
 def add_pretrain(sub):
     p = sub.add_parser("pretrain", help="pretrain a model family on a corpus")
     fam = p.add_subparsers(dest="family", required=True)
@@ -16,16 +29,8 @@ def add_pretrain(sub):
     g.add_argument("--iters", type=int, default=2000)
     g.add_argument("--batch-size", type=int, default=12)
     g.add_argument("--block-size", type=int, default=None)
-    g.add_argument("--lr", type=float, default=1e-3)
-    g.add_argument("--min-lr", type=float, default=1e-4)
-    g.add_argument("--warmup", type=int, default=100)
-    g.add_argument("--dropout", type=float, default=0.0)
     g.add_argument("--grad-accum", type=int, default=1)
-    g.add_argument("--eval-interval", type=int, default=250)
-    g.add_argument("--seed", type=int, default=1337)
-    g.add_argument("--out", default=None, help="run directory (default runs/gpt-<corpus>)")
-    g.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
-    g.add_argument("--no-progress", action="store_true")
+    add_run_options(g, "gpt", lr=1e-3, min_lr=1e-4)
     g.set_defaults(handler=run_pretrain_gpt)
     b = fam.add_parser("bert", help="masked LM (80/10/10) + next sentence prediction on sentence pairs")
     b.add_argument("--corpus", default="toyworld", help="toyworld, or a text file: a sentence a line, "
@@ -37,15 +42,7 @@ def add_pretrain(sub):
     b.add_argument("--max-len", type=int, default=128, help="longest packed pair [CLS] A [SEP] B [SEP]")
     b.add_argument("--mask-only", action="store_true", help="every chosen token becomes [MASK] (no 10/10)")
     b.add_argument("--no-nsp", action="store_true", help="masked LM only, no next sentence prediction")
-    b.add_argument("--lr", type=float, default=3e-3)
-    b.add_argument("--min-lr", type=float, default=3e-4)
-    b.add_argument("--warmup", type=int, default=100)
-    b.add_argument("--dropout", type=float, default=0.0)
-    b.add_argument("--eval-interval", type=int, default=250)
-    b.add_argument("--seed", type=int, default=1337)
-    b.add_argument("--out", default=None, help="run directory (default runs/bert-<corpus>)")
-    b.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
-    b.add_argument("--no-progress", action="store_true")
+    add_run_options(b, "bert", lr=3e-3, min_lr=3e-4)
     b.set_defaults(handler=run_pretrain_bert)
 
 
