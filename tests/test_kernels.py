@@ -36,17 +36,6 @@ def backend():
     kernels.set_backend(before)
 
 
-@pytest.fixture(params=["serial", "parallel"])
-def kernel_path(request, monkeypatch):
-    """Runs a test once with the row kernels in the calling thread and once with the parallel ones
-    (test arrays are small, so the parallel kernels and attention's parallel parts are forced by
-    lowering the size thresholds)."""
-    if request.param == "parallel":
-        monkeypatch.setattr(nb_softmax, "PARALLEL_MIN_SIZE", 0)
-        monkeypatch.setattr(threads, "PARTS_MIN_SIZE", 0)
-    return request.param
-
-
 def close(a, b, dtype):
     np.testing.assert_allclose(a, b, **TOL[dtype])
 
@@ -286,7 +275,7 @@ def test_results_are_bit_for_bit_reproducible(kernel_path):
 
 
 def test_two_python_threads_can_run_kernels_at_once(monkeypatch):
-    monkeypatch.setattr(nb_softmax, "PARALLEL_MIN_SIZE", 0)         # the parallel kernels, behind their lock
+    monkeypatch.setattr(threads, "PARALLEL_MIN_SIZE", 0)         # the parallel kernels, behind their lock
     monkeypatch.setattr(threads, "PARTS_MIN_SIZE", 0)
     (q, k, v), kwargs = attention_case("causal", np.float32)
     want, _ = nb_attention.attention_forward(q, k, v, **kwargs)

@@ -1,4 +1,5 @@
-"""GELU and LayerNorm kernels: agree with the NumPy reference, gradient-checked, reached through the switch."""
+"""GELU, LayerNorm, embedding and cross-entropy kernels: agree with the NumPy reference, serial and
+parallel (the kernel_path fixture), gradient-checked, reached through the switch."""
 import math
 
 import numpy as np
@@ -19,7 +20,7 @@ from minitrans.kernels import layernorm as L
 
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_agrees_with_reference(dtype, tol, approximate):
+def test_gelu_agrees_with_reference(dtype, tol, approximate, kernel_path):
     rng = np.random.default_rng(0)
     x = (rng.standard_normal((3, 7, 33)) * 3).astype(dtype)
     d = rng.standard_normal(x.shape).astype(dtype)
@@ -40,8 +41,18 @@ def test_float32_normal_cdf_is_accurate_to_float32_rounding():
     assert np.all((phi >= 0) & (phi <= 1))
 
 
+def test_float32_tanh_gelu_is_accurate_to_float32_rounding():
+    x = np.linspace(-12, 12, 48001)
+    u = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+    out, cache = G.gelu_forward(x.astype(np.float32), "tanh")
+    t = cache[1].astype(np.float64)
+    assert np.max(np.abs(t - np.tanh(u))) < 2.5e-7
+    assert np.max(np.abs(out - 0.5 * x * (1 + np.tanh(u))) / np.maximum(np.abs(x), 1)) < 2.5e-7
+    assert np.all(np.abs(t) <= 1)
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-11)])
-def test_layernorm_agrees_with_reference(dtype, tol):
+def test_layernorm_agrees_with_reference(dtype, tol, kernel_path):
     rng = np.random.default_rng(1)
     x = (rng.standard_normal((4, 9, 24)) * 2 + 1).astype(dtype)
     g, b = rng.standard_normal(24).astype(dtype), rng.standard_normal(24).astype(dtype)
@@ -67,7 +78,7 @@ def test_embedding_backward_agrees_with_reference(dtype, tol):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
-def test_cross_entropy_agrees_with_reference(dtype, tol):
+def test_cross_entropy_agrees_with_reference(dtype, tol, kernel_path):
     rng = np.random.default_rng(4)
     logits = (rng.standard_normal((3, 5, 40)) * 4).astype(dtype)
     logits[0, 0, 3] = 1e4                                              # extreme logits stay finite
@@ -85,7 +96,7 @@ def test_cross_entropy_agrees_with_reference(dtype, tol):
         CE.cross_entropy_forward(logits, np.full((3, 5), 40))
 
 
-def test_cross_entropy_gradcheck():
+def test_cross_entropy_gradcheck(kernel_path):
     rng = np.random.default_rng(5)
     targets = np.array([[1, 4, -100], [0, 2, 2]])
     errors = check_pair(CE.cross_entropy_forward, CE.cross_entropy_backward, {"logits": rng.standard_normal((2, 3, 5))},
@@ -93,7 +104,7 @@ def test_cross_entropy_gradcheck():
     assert_gradients_close(errors)
 
 
-def test_gradients_of_the_kernels():
+def test_gradients_of_the_kernels(kernel_path):
     rng = np.random.default_rng(2)
     x, g, b = rng.standard_normal((3, 5, 8)), rng.standard_normal(8), rng.standard_normal(8)
     assert_gradients_close(check_pair(L.layernorm_forward, L.layernorm_backward, {"x": x, "gamma": g, "beta": b}))

@@ -12,38 +12,63 @@ from numba import njit, prange
 
 from ..functional import losses as reference
 from ..functional.losses import check_cross_entropy_inputs
-from .softmax import FASTMATH, KERNEL_DTYPES, exp_nonpositive, row_max
-from .threads import kernel_lock
+from .softmax import KERNEL_DTYPES, KERNEL_OPTIONS, exp_nonpositive, row_max
+from .threads import run_kernel
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(inline="always")
+def log_softmax_row(x, logp, i):
+    """Row i of log_softmax_rows."""
+    row, out = x[i], logp[i]
+    V = row.shape[0]
+    top = row_max(row, V)
+    total = row.dtype.type(0.0)
+    for j in range(V):
+        total += exp_nonpositive(row[j] - top)
+    shift = top + math.log(total)
+    for j in range(V):
+        out[j] = row[j] - shift
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
 def log_softmax_rows(x, logp):
     """logp = x - max - log(sum(exp(x - max))) row by row.  x, logp: (N, V)."""
-    V = x.shape[1]
     for i in prange(x.shape[0]):
-        row, out = x[i], logp[i]
-        top = row_max(row, V)
-        total = row.dtype.type(0.0)
-        for j in range(V):
-            total += exp_nonpositive(row[j] - top)
-        shift = top + math.log(total)
-        for j in range(V):
-            out[j] = row[j] - shift
+        log_softmax_row(x, logp, i)
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(nogil=True, **KERNEL_OPTIONS)
+def log_softmax_rows_serial(x, logp):
+    """log_softmax_rows in the calling thread only."""
+    for i in range(x.shape[0]):
+        log_softmax_row(x, logp, i)
+
+
+@njit(inline="always")
+def cross_entropy_grad_row(logp, targets, keep, scale, d, i):
+    """Row i of cross_entropy_grad_rows."""
+    out = d[i]
+    if not keep[i]:
+        out[:] = 0.0
+        return
+    row = logp[i]
+    for j in range(row.shape[0]):
+        out[j] = scale * exp_nonpositive(row[j])
+    out[targets[i]] -= scale
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
 def cross_entropy_grad_rows(logp, targets, keep, scale, d):
     """d = scale * (exp(logp) - onehot(target)) on kept rows, 0 on ignored ones.  logp, d: (N, V)."""
-    V = logp.shape[1]
     for i in prange(logp.shape[0]):
-        out = d[i]
-        if not keep[i]:
-            out[:] = 0.0
-            continue
-        row = logp[i]
-        for j in range(V):
-            out[j] = scale * exp_nonpositive(row[j])
-        out[targets[i]] -= scale
+        cross_entropy_grad_row(logp, targets, keep, scale, d, i)
+
+
+@njit(nogil=True, **KERNEL_OPTIONS)
+def cross_entropy_grad_rows_serial(logp, targets, keep, scale, d):
+    """cross_entropy_grad_rows in the calling thread only."""
+    for i in range(logp.shape[0]):
+        cross_entropy_grad_row(logp, targets, keep, scale, d, i)
 
 
 def cross_entropy_forward(logits, targets, ignore_index=-100):
@@ -55,8 +80,7 @@ def cross_entropy_forward(logits, targets, ignore_index=-100):
     if logits.dtype not in KERNEL_DTYPES:
         return reference.cross_entropy_forward(logits, targets, ignore_index)
     logp = np.empty(flat_logits.shape, logits.dtype)
-    with kernel_lock:
-        log_softmax_rows(np.ascontiguousarray(flat_logits), logp)
+    run_kernel(log_softmax_rows, log_softmax_rows_serial, logp.size, np.ascontiguousarray(flat_logits), logp)
     rows = np.nonzero(keep)[0]
     loss = -logp[rows, flat_t[rows]].sum() / max(n, 1)
     return float(loss), (logp, flat_t, keep, n, logits.shape)
@@ -68,6 +92,6 @@ def cross_entropy_backward(dloss, cache):
     if logp.dtype not in KERNEL_DTYPES:
         return reference.cross_entropy_backward(dloss, cache)
     d = np.empty_like(logp)
-    with kernel_lock:
-        cross_entropy_grad_rows(logp, flat_t, keep, logp.dtype.type(dloss / max(n, 1)), d)
+    run_kernel(cross_entropy_grad_rows, cross_entropy_grad_rows_serial, d.size,
+               logp, flat_t, keep, logp.dtype.type(dloss / max(n, 1)), d)
     return d.reshape(shape)

@@ -14,8 +14,11 @@ So minitrans selects the workqueue layer, unless NUMBA_THREADING_LAYER is set
 (then your choice stands). The choice must be made before the first parallel
 kernel runs in the process; benchmarks/bench_kernels.py shows the effect.
 
-A sleeping worker takes about 0.1-0.2 ms to wake up on the test machine, so
-small arrays are done in the calling thread instead (softmax.run_rows).
+A sleeping worker takes 0.05-0.1 ms to wake up on the test machine (an empty
+parallel loop costs that much with the workqueue layer, 1.4 us with OpenMP's
+spinning workers), more than a whole LayerNorm of (768, 128) takes in one thread
+(26 us). So every kernel comes twice, parallel and serial, and `run_kernel` runs
+arrays below PARALLEL_MIN_SIZE elements in the calling thread.
 
 The workqueue layer must not be entered by two Python threads at once (Numba
 stops the process if it is), so every parallel kernel launch holds `kernel_lock`.
@@ -48,6 +51,19 @@ def choose_threading_layer():
     """Select Numba's workqueue threading layer unless the user chose one with NUMBA_THREADING_LAYER."""
     if not os.environ.get("NUMBA_THREADING_LAYER"):
         numba.config.THREADING_LAYER = "workqueue"
+
+
+# Below this many elements a kernel runs in the calling thread (see the module docstring).
+PARALLEL_MIN_SIZE = 1 << 19
+
+
+def run_kernel(parallel, serial, size, *args):
+    """parallel(*args) when `size` (elements) is at least PARALLEL_MIN_SIZE, else serial(*args)."""
+    if size < PARALLEL_MIN_SIZE:
+        serial(*args)
+        return
+    with kernel_lock:
+        parallel(*args)
 
 
 def threading_layer():
