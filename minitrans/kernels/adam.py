@@ -4,7 +4,7 @@ Same math as minitrans.optim.Adam.update (read that first). In NumPy the update
 walks each parameter's arrays about ten times (m, v, the square root, the
 division, ...); here each element of p, grad, m and v is read once and written
 once. Measured on the baby GPT's 0.8M parameters (2 cores, float32): the
-optimizer step went from 1.4 ms to 0.4 ms.
+optimizer step (AdamW) went from 1.55 ms to 0.45 ms.
 
 One loop handles both forms of weight decay:
     Adam (L2):        g = grad + l2 * p          (shrink = 1)
@@ -24,11 +24,13 @@ def adam_rows(p, grad, m, v, l2, shrink, beta1, beta2, step_size, inv_sqrt_bias2
     with g = grad + l2 * p and p first multiplied by shrink; step_size = lr / (1 - b1^t).
     """
     one = p.dtype.type(1.0)
-    for i in range(p.shape[0]):
-        g = grad[i] + l2 * p[i]
-        m[i] = beta1 * m[i] + (one - beta1) * g
-        v[i] = beta2 * v[i] + (one - beta2) * g * g
-        p[i] = p[i] * shrink - step_size * m[i] / (np.sqrt(v[i]) * inv_sqrt_bias2 + eps)
+    for i in range(p.shape[0]):          # new values in local variables: reading m[i] back after writing
+        p_i = p[i]                       # it stopped the loop from vectorizing (3x slower)
+        g = grad[i] + l2 * p_i
+        m_i = beta1 * m[i] + (one - beta1) * g
+        v_i = beta2 * v[i] + (one - beta2) * g * g
+        m[i], v[i] = m_i, v_i
+        p[i] = p_i * shrink - step_size * m_i / (np.sqrt(v_i) * inv_sqrt_bias2 + eps)
 
 
 def can_run(*arrays):
