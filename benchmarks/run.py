@@ -62,7 +62,7 @@ BERT_SHAPE = dict(vocab_size=8000, n_layer=4, n_head=4, d_model=128, d_ff=512, m
 def machine():
     import numba
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    blas_threads = _openblas[1]() if _openblas else "?"
+    blas_threads = _openblas.get_num_threads() if _openblas else "?"
     print(f"machine: {os.cpu_count()} cores; numpy {np.__version__} with {blas['name']} {blas.get('version', '')}"
           f" ({blas_threads} BLAS threads); numba {numba.__version__}, {numba.get_num_threads()} threads,"
           f" layer {threading_layer()}" + (f"; torch {torch.__version__}, {torch.get_num_threads()} threads"

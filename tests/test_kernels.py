@@ -257,11 +257,41 @@ def test_attention_split_along_heads_matches_the_reference(causal, monkeypatch):
 def test_blas_threads_are_restored():
     if threads._openblas is None:
         pytest.skip("NumPy's BLAS here is not OpenBLAS")
-    get_threads = threads._openblas[1]
+    get_threads = threads._openblas.get_num_threads
     before = get_threads()
     with threads.blas_threads(1):
         assert get_threads() == 1
     assert get_threads() == before
+
+
+BLAS_SPIN_PROBE = """
+import os, time, numpy as np
+import minitrans
+from minitrans.kernels import threads
+a = np.ones((512, 512), np.float32)
+a @ a
+start = time.process_time()
+time.sleep(0.05)                              # idle: BLAS threads still spinning would burn ~0.05 s of CPU
+print(threads._openblas.lib.openblas_thread_timeout(), "OPENBLAS_THREAD_TIMEOUT" in os.environ,
+      threads._openblas.get_num_threads(), time.process_time() - start, float((a @ a)[0, 0]))
+"""
+
+
+@pytest.mark.parametrize("env_timeout", [None, "28"])
+def test_importing_minitrans_shortens_blas_spinning_unless_the_user_chose(env_timeout):
+    if threads._openblas is None:
+        pytest.skip("NumPy's BLAS here is not OpenBLAS")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if env_timeout is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = env_timeout
+    out = subprocess.run([sys.executable, "-c", BLAS_SPIN_PROBE], env=env, capture_output=True, text=True, check=True)
+    timeout, var_left, n_threads, cpu_seconds, value = out.stdout.split()
+    assert float(value) == 512.0 and int(n_threads) == threads._openblas.get_num_threads()
+    if env_timeout is None:
+        assert int(timeout) == threads.BLAS_THREAD_TIMEOUT and var_left == "False"
+        assert float(cpu_seconds) < 0.02
+    else:
+        assert int(timeout) == 28 and var_left == "True"
 
 
 def test_results_are_bit_for_bit_reproducible(kernel_path):

@@ -24,9 +24,10 @@ from . import embedding as numba_embedding
 from . import gelu as numba_gelu
 from . import layernorm as numba_layernorm
 from . import softmax as numba_softmax
-from .threads import choose_threading_layer, threading_layer
+from .threads import choose_threading_layer, shorten_blas_spin, threading_layer
 
 choose_threading_layer()
+shorten_blas_spin()
 
 BACKENDS = ("numba", "numpy")
 

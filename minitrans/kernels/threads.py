@@ -32,13 +32,16 @@ batch item and head), which a multi-threaded BLAS splits badly: measured on 2
 cores (float32, B*H=48, T=256, D=32), q @ k^T took 5.4 ms with BLAS's 2 threads,
 2.4 ms with 1, and 1.2 ms as two halves in two threads with 1 BLAS thread each.
 
-BLAS's own idle threads also spin for a while after each product (OpenBLAS: until
-OPENBLAS_THREAD_TIMEOUT, read once when NumPy loads), which slows whatever runs
-next on the other core; the README's performance section measures it.
+BLAS's own idle threads also spin after each product, by default for about 0.1 s,
+and slow whatever runs next on the other core (a Numba worker, an attention part):
+measured, attention alternating with a matrix product took 7.5 ms against 4.4 ms
+for the two alone. `shorten_blas_spin`, called when minitrans is imported, makes
+them sleep after about 0.1 ms instead.
 """
 import ctypes
 import os
 import threading
+from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -74,8 +77,11 @@ def threading_layer():
         return str(numba.config.THREADING_LAYER)
 
 
+OpenBLAS = namedtuple("OpenBLAS", "lib set_num_threads get_num_threads")
+
+
 def find_openblas():
-    """OpenBLAS's (set_num_threads, get_num_threads) functions in this process, or None.
+    """The OpenBLAS library in this process (an OpenBLAS tuple), or None.
 
     NumPy's wheels bring OpenBLAS; with another BLAS (or off Linux) this returns None
     and the thread count of BLAS is left alone.
@@ -95,11 +101,40 @@ def find_openblas():
                 set_threads = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
                 get_threads = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
                 if set_threads is not None and get_threads is not None:
-                    return set_threads, get_threads
+                    return OpenBLAS(lib, set_threads, get_threads)
     return None
 
 
 _openblas = find_openblas()
+
+# OpenBLAS's idle threads spin for 2**BLAS_THREAD_TIMEOUT clock cycles before they sleep (its
+# default, 2**28, is about 0.1 s); 2**18 is about 0.1 ms, enough to carry them from one product
+# to the next one close behind it.
+BLAS_THREAD_TIMEOUT = 18
+
+
+def shorten_blas_spin(timeout=BLAS_THREAD_TIMEOUT):
+    """Make OpenBLAS's idle threads sleep after 2**timeout cycles instead of 2**28; True when done.
+
+    OpenBLAS reads OPENBLAS_THREAD_TIMEOUT once, when it starts its threads. So the variable is
+    set for a moment, OpenBLAS re-reads its environment, and its threads are stopped; the next
+    product starts them again with the new timeout. Nothing is done when you set
+    OPENBLAS_THREAD_TIMEOUT yourself (your value stands; 28 is OpenBLAS's default) or BLAS is
+    not OpenBLAS. Measured on 2 cores (benchmarks/run.py): BERT's training step 121 -> 107 ms.
+    """
+    if _openblas is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return False
+    read_env = getattr(_openblas.lib, "openblas_read_env", None)
+    stop_threads = getattr(_openblas.lib, "blas_thread_shutdown_", None)
+    if read_env is None or stop_threads is None:
+        return False
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(timeout)
+    try:
+        read_env()
+    finally:
+        del os.environ["OPENBLAS_THREAD_TIMEOUT"]
+    stop_threads()
+    return True
 
 
 @contextmanager
@@ -108,7 +143,7 @@ def blas_threads(n):
     if _openblas is None:
         yield
         return
-    set_threads, get_threads = _openblas
+    _, set_threads, get_threads = _openblas
     before = get_threads()
     set_threads(n)
     try:
