@@ -240,6 +240,21 @@ def test_parts_cover_the_batch_and_head_grid_once(B, H, n):
     np.testing.assert_array_equal(covered, 1)
 
 
+@pytest.mark.parametrize("B,H,n", [(4, 3, 2), (1, 12, 2), (3, 5, 4), (2, 2, 8)])
+@pytest.mark.parametrize("per_head,block_size", [(16, 1 << 17), (64, 128), (100, 1)])
+def test_blocks_cover_each_part_once_and_stay_small(B, H, n, per_head, block_size, monkeypatch):
+    monkeypatch.setattr(threads, "BLOCK_SIZE", block_size)
+    covered = np.zeros((B, H), int)
+    for part in threads.parts_of(B, H, n):
+        in_part = np.zeros((B, H), int)
+        in_part[part] = 1
+        for b, h in threads.blocks_of(*part, B, H, per_head):
+            covered[b, h] += 1
+            assert np.all(in_part[b, h] == 1)
+            assert covered[b, h].size * per_head <= max(per_head, block_size)
+    np.testing.assert_array_equal(covered, 1)
+
+
 @pytest.mark.parametrize("causal", [False, True])
 def test_attention_split_along_heads_matches_the_reference(causal, monkeypatch):
     monkeypatch.setattr(threads, "PARTS_MIN_SIZE", 0)

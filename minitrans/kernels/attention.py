@@ -17,7 +17,9 @@ one Numba row kernel, working in place on the product's output:
 
 Each pass works on one part of the batch (or of the heads) at a time, and the
 parts run in parallel, one per core (threads.run_parts): products and kernels
-of one part stay together, in one thread, on data that is still in cache.
+of one part stay together, in one thread. A part goes through in blocks of
+about 512 KiB of scores, so that the row kernel and the next product find the
+scores still in the core's cache (T=256: 12.0 -> 10.8 ms forward+backward).
 
 The caches are the reference's, so either backend's backward accepts either
 backend's cache.
