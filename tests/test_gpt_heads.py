@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
+from minitrans.data.batching import pad_batch
 from minitrans.eval.metrics import pearson
 from minitrans.gradcheck import assert_gradients_close, check_loss
 from minitrans.models import GPT, GPTConfig
-from minitrans.models.gpt_heads import (GPTForClassification, lm_targets, make_batch, pad_sequences,
+from minitrans.models.gpt_heads import (GPTForClassification, lm_targets, make_batch,
                                         resize_token_embeddings)
 from minitrans.optim import AdamW
 
@@ -63,7 +64,7 @@ def test_make_batch_builds_the_task_sequences():
     b = batch_of("choice", [([1, 2], [[3], [4, 5]])], [1])
     assert b["ids"].tolist() == [[[6, 1, 2, 7, 3, 8, 0], [6, 1, 2, 7, 4, 5, 8]]]
     assert b["mask"][0, 0].tolist() == [True] * 6 + [False]
-    ids, mask = pad_sequences([[4], [1, 2]], pad_id=5)
+    ids, mask = pad_batch([[4], [1, 2]], pad_id=5)
     assert ids.tolist() == [[4, 5], [1, 2]] and lm_targets(ids, mask).tolist() == [[-100, -100], [2, -100]]
 
 

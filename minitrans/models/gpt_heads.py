@@ -31,6 +31,7 @@ import numbers
 import numpy as np
 
 from .. import functional as F
+from ..data.batching import pad_batch
 from ..nn import Dropout, Linear, Module, Parameter
 
 KINDS = ("single", "pair", "similarity", "choice")
@@ -78,19 +79,6 @@ def choice_inputs(context, choices, start_id, delim_id, extract_id):
     return [pair_input(context, c, start_id, delim_id, extract_id) for c in choices]
 
 
-def pad_sequences(seqs, pad_id=0):
-    """Right-pad id lists to the longest -> ids: (N, T) int64, mask: (N, T) bool (True = real token)."""
-    if len(seqs) == 0 or any(len(s) == 0 for s in seqs):
-        raise ValueError("pad_sequences needs a non-empty list of non-empty sequences")
-    T = max(len(s) for s in seqs)
-    ids = np.full((len(seqs), T), pad_id, dtype=np.int64)
-    mask = np.zeros((len(seqs), T), dtype=bool)
-    for i, s in enumerate(seqs):
-        ids[i, :len(s)] = s
-        mask[i, :len(s)] = True
-    return ids, mask
-
-
 def make_batch(kind, inputs, labels, start_id, extract_id, delim_id=None, pad_id=0):
     """Token sequences of a batch of task examples -> {"ids", "mask", "labels"}.
 
@@ -115,7 +103,7 @@ def make_batch(kind, inputs, labels, start_id, extract_id, delim_id=None, pad_id
         groups = [choice_inputs(c, choices, start_id, delim_id, extract_id) for c, choices in inputs]
         if len({len(g) for g in groups}) != 1:
             raise ValueError(f"every example needs the same number of choices, got {sorted({len(g) for g in groups})}")
-    ids, mask = pad_sequences([s for g in groups for s in g], pad_id)
+    ids, mask = pad_batch([s for g in groups for s in g], pad_id)
     if kind in ("single", "pair"):
         shape = (len(groups), ids.shape[1])
     else:
