@@ -42,7 +42,7 @@ class TrainConfig:
     checkpoint_interval: int = 0     # 0: only at the end (when out_dir is set)
     seed: int = 1337
     out_dir: str | None = None
-    progress: bool = True
+    progress: bool = True            # the progress bar and the evaluation lines; False: quiet
 
     def __post_init__(self):
         if self.iters < 0 or self.grad_accum < 1 or self.eval_interval < 0:
@@ -176,7 +176,8 @@ class Trainer:
         for split, metrics in result.items():
             self.log({"step": self.step, "split": split + "_eval", **metrics})
             parts.append(f"{split} loss {metrics['loss']:.4f}")
-        bar.write(f"step {self.step}: " + ", ".join(parts))
+        if self.cfg.progress:
+            bar.write(f"step {self.step}: " + ", ".join(parts))
 
     def plot(self):
         """Write out_dir/loss.png: training loss and the periodic evaluations."""
