@@ -121,42 +121,38 @@ def run_minitrans(seed, corpus, vocab_size, extra_batches):
 
 
 # ---------------------------------------------------------------- same weights
-def copy_to_torch(mt, tm):
-    """Copy a minitrans GPT's weights into a TorchBabyGPT built with ln_bias=True (minitrans's LayerNorm
-    always has a bias). minitrans's Linear weights are (in, out), torch's (out, in)."""
-    import torch
-    pairs = [(tm.wte.weight, mt.wte.weight.data), (tm.wpe.weight, mt.wpe.weight.data),
-             (tm.ln_f.weight, mt.ln_f.weight.data), (tm.ln_f.bias, mt.ln_f.bias.data)]
-    for tb, mb in zip(tm.blocks, mt.blocks):
-        att, ffn = mb.self_attn, mb.ffn
-        qkv = np.concatenate([att.sublayer.q.weight.data, att.sublayer.k.weight.data,
-                              att.sublayer.v.weight.data], axis=1).T
-        pairs += [(tb.ln_1.weight, att.norm.weight.data), (tb.ln_1.bias, att.norm.bias.data),
-                  (tb.c_attn.weight, qkv), (tb.attn_proj.weight, att.sublayer.out.weight.data.T),
-                  (tb.ln_2.weight, ffn.norm.weight.data), (tb.ln_2.bias, ffn.norm.bias.data),
-                  (tb.c_fc.weight, ffn.sublayer.up.weight.data.T), (tb.mlp_proj.weight, ffn.sublayer.down.weight.data.T)]
-    with torch.no_grad():
-        for t, a in pairs:
-            t.copy_(torch.from_numpy(np.ascontiguousarray(a)))
-    return pairs
+def torch_view_of(mt, which):
+    """minitrans's arrays (.data or .grad) laid out as a TorchBabyGPT's parameters, by torch name.
+    minitrans's Linear weights are (in, out), torch's (out, in); LayerNorm shifts only when mt has them."""
+    g = lambda p: getattr(p, which)  # noqa: E731
 
+    def norm(name, layer):
+        return {f"{name}.weight": g(layer.weight), **({f"{name}.bias": g(layer.bias)} if layer.bias is not None else {})}
 
-def torch_view_of(mt, tm, which):
-    """minitrans's arrays (.data or .grad) laid out as the torch model's parameters, by torch name."""
-    out = {"wte.weight": getattr(mt.wte.weight, which), "wpe.weight": getattr(mt.wpe.weight, which),
-           "ln_f.weight": getattr(mt.ln_f.weight, which), "ln_f.bias": getattr(mt.ln_f.bias, which)}
+    out = {"wte.weight": g(mt.wte.weight), "wpe.weight": g(mt.wpe.weight), **norm("ln_f", mt.ln_f)}
     for i, mb in enumerate(mt.blocks):
         att, ffn = mb.self_attn, mb.ffn
-        g = lambda p: getattr(p, which)  # noqa: E731
         out.update({
-            f"blocks.{i}.ln_1.weight": g(att.norm.weight), f"blocks.{i}.ln_1.bias": g(att.norm.bias),
+            **norm(f"blocks.{i}.ln_1", att.norm), **norm(f"blocks.{i}.ln_2", ffn.norm),
             f"blocks.{i}.c_attn.weight": np.concatenate([g(att.sublayer.q.weight), g(att.sublayer.k.weight),
                                                          g(att.sublayer.v.weight)], axis=1).T,
             f"blocks.{i}.attn_proj.weight": g(att.sublayer.out.weight).T,
-            f"blocks.{i}.ln_2.weight": g(ffn.norm.weight), f"blocks.{i}.ln_2.bias": g(ffn.norm.bias),
             f"blocks.{i}.c_fc.weight": g(ffn.sublayer.up.weight).T,
             f"blocks.{i}.mlp_proj.weight": g(ffn.sublayer.down.weight).T})
     return out
+
+
+def copy_to_torch(mt, tm):
+    """Copy a minitrans GPT's weights into a TorchBabyGPT of the same shape (every torch parameter is set)."""
+    import torch
+    weights = torch_view_of(mt, "data")
+    names = {n for n, _ in tm.named_parameters()}
+    if names != set(weights):
+        raise ValueError(f"the two models differ: torch only {sorted(names - set(weights))}, "
+                         f"minitrans only {sorted(set(weights) - names)}")
+    with torch.no_grad():
+        for n, t in tm.named_parameters():
+            t.copy_(torch.from_numpy(np.ascontiguousarray(weights[n])))
 
 
 def max_rel(a, b):
@@ -176,7 +172,8 @@ def check(vocab_size, train, dtype="float32"):
     for name, p in mt.named_parameters():       # make LayerNorm gains/biases non-trivial so they are tested
         if p.data.ndim == 1:
             p.data += np.random.default_rng(len(name)).normal(0, 0.1, p.data.shape).astype(p.data.dtype)
-    tm = TorchBabyGPT(vocab_size, r["block_size"], r["n_layer"], r["n_head"], r["n_embd"], ln_bias=True)
+    tm = TorchBabyGPT(vocab_size, r["block_size"], r["n_layer"], r["n_head"], r["n_embd"],
+                      ln_bias=mt.ln_f.bias is not None)
     copy_to_torch(mt, tm)
     x, y = common_val_batches(train, 1, seed=5)[0]
     mt.zero_grad()
@@ -185,7 +182,7 @@ def check(vocab_size, train, dtype="float32"):
     tloss = tm(torch.from_numpy(x), torch.from_numpy(y))
     tloss.backward()
     print(f"[{dtype}] loss: minitrans {loss:.8f}  torch {tloss.item():.8f}  |diff| {abs(loss - tloss.item()):.2e}")
-    grads = torch_view_of(mt, tm, "grad")
+    grads = torch_view_of(mt, "grad")
     worst = max((max_rel(grads[n], p.grad.numpy()), n) for n, p in tm.named_parameters())
     print(f"[{dtype}] gradients: worst max|diff|/max|grad| = {worst[0]:.2e} ({worst[1]}), "
           f"{len(grads)} of {len(list(tm.parameters()))} tensors compared")
@@ -193,7 +190,7 @@ def check(vocab_size, train, dtype="float32"):
     lr = 1e-2
     mnorm = clip_grad_norm(mt.parameters(), r["grad_clip"])
     tnorm = float(torch.nn.utils.clip_grad_norm_(tm.parameters(), r["grad_clip"]))
-    clipped = torch_view_of(mt, tm, "grad")
+    clipped = torch_view_of(mt, "grad")
     worst_clip = max(max_rel(clipped[n], p.grad.numpy()) for n, p in tm.named_parameters())
     # the first Adam step is about lr * sign(g): feed both optimizers the same (minitrans's) clipped
     # gradients, so that rounding noise in near-zero gradients does not flip signs
@@ -203,7 +200,7 @@ def check(vocab_size, train, dtype="float32"):
     before = {n: p.detach().clone().numpy() for n, p in tm.named_parameters()}
     AdamW(mt, lr=lr, betas=r["betas"], weight_decay=r["weight_decay"]).step()
     baby_gpt_optimizer(tm, lr, r["betas"], r["weight_decay"]).step()
-    weights = torch_view_of(mt, tm, "data")
+    weights = torch_view_of(mt, "data")
     worst = max((float(np.abs(weights[n] - p.detach().numpy()).max()) / lr, n) for n, p in tm.named_parameters())
     moved = max(float(np.abs(weights[n] - before[n]).max()) / lr for n in before)
     print(f"[{dtype}] grad norm: minitrans {mnorm:.6f} torch {tnorm:.6f}; clipped grads worst rel diff "
