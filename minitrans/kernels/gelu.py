@@ -122,9 +122,9 @@ def gelu_tanh_backward_at(dout, x, s, dx, i):
 # The *_at helpers are plain @njit functions, which the compiler inlines into the loops; with
 # Numba's inline="always" the serial loops did not vectorize (measured: 10x slower).
 @njit(parallel=True, **KERNEL_OPTIONS)
-def gelu_rows(x, out, s, tanh):
-    """GELU of every element (tanh=True: GPT-2's tanh form, else exact with Phi).  x, out, s: (N,)."""
-    if tanh:
+def gelu_rows(x, out, s, tanh_form):
+    """GELU of every element (tanh_form=True: GPT-2's tanh form, else exact with Phi).  x, out, s: (N,)."""
+    if tanh_form:
         for i in prange(x.shape[0]):
             gelu_tanh_at(x, out, s, i)
     else:
@@ -133,9 +133,9 @@ def gelu_rows(x, out, s, tanh):
 
 
 @njit(nogil=True, **KERNEL_OPTIONS)
-def gelu_rows_serial(x, out, s, tanh):
+def gelu_rows_serial(x, out, s, tanh_form):
     """gelu_rows in the calling thread only."""
-    if tanh:
+    if tanh_form:
         for i in range(x.shape[0]):
             gelu_tanh_at(x, out, s, i)
     else:
@@ -144,9 +144,9 @@ def gelu_rows_serial(x, out, s, tanh):
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def gelu_backward_rows(dout, x, s, tanh, dx):
+def gelu_backward_rows(dout, x, s, tanh_form, dx):
     """dx from dout, x and the forward's s.  all: (N,)."""
-    if tanh:
+    if tanh_form:
         for i in prange(x.shape[0]):
             gelu_tanh_backward_at(dout, x, s, dx, i)
     else:
@@ -155,9 +155,9 @@ def gelu_backward_rows(dout, x, s, tanh, dx):
 
 
 @njit(nogil=True, **KERNEL_OPTIONS)
-def gelu_backward_rows_serial(dout, x, s, tanh, dx):
+def gelu_backward_rows_serial(dout, x, s, tanh_form, dx):
     """gelu_backward_rows in the calling thread only."""
-    if tanh:
+    if tanh_form:
         for i in range(x.shape[0]):
             gelu_tanh_backward_at(dout, x, s, dx, i)
     else:
