@@ -36,9 +36,8 @@ sys.path.insert(0, str(HERE))
 import minitrans  # noqa: E402
 from bench_kernels import B, D, H, best_and_median  # noqa: E402
 from minitrans.kernels.threads import _openblas, threading_layer  # noqa: E402
-from minitrans.functional import cross_entropy_backward, cross_entropy_forward  # noqa: E402
 from minitrans.models import GPT, BertConfig, BertModel, GPTConfig  # noqa: E402
-from minitrans.models.bert_heads import BertForPreTraining  # noqa: E402
+from minitrans.models.bert_heads import BertForPreTraining, classification_terms  # noqa: E402
 from minitrans.optim import AdamW, clip_grad_norm  # noqa: E402
 
 torch = None                         # imported by load_torch(), never by the cold-start child
@@ -138,8 +137,7 @@ def bert_case():
     def forward():
         model.zero_grad()
         state["out"] = model.forward(ids, segments, mask, masked)
-        _, loss_cache = cross_entropy_forward(state["out"][0], labels[masked])      # over the masked tokens
-        state["dlogits"] = cross_entropy_backward(1.0, loss_cache)
+        _, state["dlogits"], _ = classification_terms(state["out"][0], labels[masked])   # as model.loss does
 
     def backward():
         model.backward(state["dlogits"], None, state["out"][2])
