@@ -262,8 +262,8 @@ def cold_worker():
 def child(*args, env=None):
     """Run this file in a fresh Python with `args` (or `-c CODE`); -> (the numbers it printed, its wall seconds)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, *(args if args[0] == "-c" else (__file__, *args))], capture_output=True, text=True, check=True,
-                          env={**os.environ, **(env or {})})
+    command = [sys.executable, *args] if args[0] == "-c" else [sys.executable, __file__, *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})})
     return [float(x) for x in done.stdout.split()], time.perf_counter() - start
 
 

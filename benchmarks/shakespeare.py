@@ -127,7 +127,10 @@ def torch_view_of(mt, which):
     g = lambda p: getattr(p, which)  # noqa: E731
 
     def norm(name, layer):
-        return {f"{name}.weight": g(layer.weight), **({f"{name}.bias": g(layer.bias)} if layer.bias is not None else {})}
+        arrays = {f"{name}.weight": g(layer.weight)}
+        if layer.bias is not None:
+            arrays[f"{name}.bias"] = g(layer.bias)
+        return arrays
 
     out = {"wte.weight": g(mt.wte.weight), "wpe.weight": g(mt.wpe.weight), **norm("ln_f", mt.ln_f)}
     for i, mb in enumerate(mt.blocks):

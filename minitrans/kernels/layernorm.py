@@ -49,7 +49,8 @@ def layernorm_rows_serial(x, gamma, beta, eps, out, xhat, rstd):
 
 @njit(inline="always")
 def layernorm_backward_part(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_parts, p):
-    """Rows of part p (of dgamma_parts.shape[0] equal parts): dx, and their sums into dgamma_parts[p], dbeta_parts[p]."""
+    """dx on the rows of part p (of dgamma_parts.shape[0] equal parts); their sums go into
+    dgamma_parts[p] and dbeta_parts[p]."""
     N, C = dout.shape
     n_parts = dgamma_parts.shape[0]
     rows_per_part = (N + n_parts - 1) // n_parts

@@ -248,5 +248,6 @@ def softmax_backward(dout, cache):
     p4 = np.ascontiguousarray(p).reshape(shape4)
     dout4 = np.ascontiguousarray(dout).reshape(shape4)
     dx = np.empty(p4.shape, dtype=p.dtype)
-    run_kernel(softmax_backward_rows, softmax_backward_rows_serial, dx.size, dout4, p4, rows_of(None, p.shape[-1], p.dtype), dx)
+    ones = rows_of(None, p.shape[-1], p.dtype)                 # no dropout keep-mask
+    run_kernel(softmax_backward_rows, softmax_backward_rows_serial, dx.size, dout4, p4, ones, dx)
     return dx.reshape(p.shape)
