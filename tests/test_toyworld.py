@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from minitrans.data import toyworld_io
+from minitrans.data.toyworld import io as toyworld_io
 from minitrans.data.cli import add_subcommand
 from minitrans.data.toyworld import ToyWorld
-from minitrans.data.toyworld_facts import FACT_TEMPLATES, country_slots, person_slots
-from minitrans.data.toyworld_io import (DEFAULT_CONFIG, load_corpus, load_probes, load_task, text_to_corpus,
+from minitrans.data.toyworld.facts import FACT_TEMPLATES, country_slots, person_slots
+from minitrans.data.toyworld.io import (DEFAULT_CONFIG, load_corpus, load_probes, load_task, text_to_corpus,
                                         write_dataset)
-from minitrans.data.toyworld_probes import PHENOMENA
-from minitrans.data.toyworld_tasks import TASKS, task_info
+from minitrans.data.toyworld.probes import PHENOMENA
+from minitrans.data.toyworld.tasks import TASKS, task_info
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
 SMALL = dict(n_docs=300, n_probes=20, n_train=30, n_dev=10, n_test=10)

@@ -3,11 +3,8 @@ from .batching import length_buckets, pad_batch
 from .corpus import prepare_shakespeare, read_text_corpus, strip_licence, train_val_split
 from .objectives import (IGNORE_INDEX, mask_tokens, nsp_pairs, pack_pair, random_windows, span_corrupt,
                          span_corruption_batch, span_corruption_lengths, span_uncorrupt, tokens_length_for_inputs)
-from .toyworld import ToyWorld
-from .toyworld_io import (DEFAULT_CONFIG, corpus_to_text, default_data_dir, load_corpus, load_probes, load_task,
-                          write_dataset)
-from .toyworld_probes import PHENOMENA, Probe
-from .toyworld_tasks import TASKS, task_info
+from .toyworld import (DEFAULT_CONFIG, PHENOMENA, TASKS, Probe, ToyWorld, corpus_to_text, default_data_dir, load_corpus,
+                       load_probes, load_task, task_info, write_dataset)
 
 TASK_NAMES = tuple(TASKS)
 

@@ -4,7 +4,7 @@
     minitrans data toyworld --out mydata --seed 3  # another world, elsewhere
     minitrans data shakespeare --out shakespeare.txt [--source plays.txt]
 """
-from .toyworld_io import DEFAULT_CONFIG
+from .toyworld import DEFAULT_CONFIG
 
 
 def add_subcommand(subparsers):
@@ -27,7 +27,7 @@ def add_subcommand(subparsers):
 
 
 def run_toyworld(args):
-    from .toyworld_io import default_data_dir, write_dataset
+    from .toyworld import default_data_dir, write_dataset
     out = args.out if args.out is not None else default_data_dir()
     config = {name: getattr(args, name) for name in DEFAULT_CONFIG}
     path = write_dataset(out, **config)

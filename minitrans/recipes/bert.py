@@ -12,7 +12,7 @@ import numpy as np
 
 from ..checkpoint import load_checkpoint
 from ..data import length_buckets, load_probes, mask_tokens, nsp_pairs, pack_pair, pad_batch
-from ..data.toyworld_io import text_to_corpus
+from ..data.toyworld import text_to_corpus
 from ..eval.probes import chance_accuracy, masked_probe_choice, probe_accuracy
 from ..models import BertConfig, BertForPreTraining, BertModel
 from ..tokenizers import WordPieceTokenizer, tokenizer_from_dict

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from ..data.corpus import prepare_shakespeare, read_text_corpus
-from ..data.toyworld_io import corpus_to_text, load_corpus
+from ..data.toyworld import corpus_to_text, load_corpus
 
 SHAKESPEARE_CACHE = Path("runs") / "data" / "shakespeare.txt"
 

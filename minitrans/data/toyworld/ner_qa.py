@@ -8,9 +8,9 @@ QA: a short context about a few people and places, a question and the answer spa
 """
 import re
 
-from . import toyworld_lexicon as lex
-from .toyworld_facts import country_sentence, person_sentence, pick, pronoun
-from .toyworld_sentences import money_cloze, split_sentences, syntax_frame
+from . import lexicon as lex
+from .facts import country_sentence, person_sentence, pick, pronoun
+from .sentences import money_cloze, split_sentences, syntax_frame
 
 
 def words(text):

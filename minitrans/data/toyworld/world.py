@@ -20,10 +20,10 @@ import zlib
 
 import numpy as np
 
-from .toyworld_corpus import document
-from .toyworld_facts import build_facts
-from .toyworld_probes import PHENOMENA, cloze_probes, knowledge_probes
-from .toyworld_tasks import TASKS, make_splits
+from .documents import document
+from .facts import build_facts
+from .probes import PHENOMENA, cloze_probes, knowledge_probes
+from .tasks import TASKS, make_splits
 
 
 def _check_count(name, value, minimum=0):
@@ -35,7 +35,7 @@ def _check_count(name, value, minimum=0):
 
 
 class ToyWorld:
-    """A synthetic world drawn from `seed`; its facts are in `self.facts` (a toyworld_facts.Facts)."""
+    """A synthetic world drawn from `seed`; its facts are in `self.facts` (a facts.Facts)."""
 
     def __init__(self, seed=0):
         self.seed = _check_count("seed", seed)
@@ -52,7 +52,7 @@ class ToyWorld:
         return [document(self.facts, rng) for _ in range(n_docs)]
 
     def probes(self, n_per_phenomenon=200, phenomena=PHENOMENA):
-        """Word-guessing probes (toyworld_probes.Probe), `n_per_phenomenon` for each of `phenomena`.
+        """Word-guessing probes (probes.Probe), `n_per_phenomenon` for each of `phenomena`.
 
         Phenomena: syntax, coreference, knowledge, commonsense, numbers, sentiment.
         None of the probe texts appears in the corpus.
@@ -76,7 +76,7 @@ class ToyWorld:
         """{'train': [...], 'dev': [...], 'test': [...]}: lists of example dicts for task `name`.
 
         Tasks: sentiment, acceptability, paraphrase, entailment, similarity, multiple_choice,
-        ner, qa (see toyworld_tasks.task_info for their fields). The splits are disjoint; the
+        ner, qa (see tasks.task_info for their fields). The splits are disjoint; the
         test and dev sets do not change with n_train, and a smaller train set is a prefix of a
         larger one. `options`: n_choices (2-4, default 4) for multiple_choice.
         """

@@ -7,10 +7,10 @@ facts they ask about are stated in the corpus in other words.
 """
 from dataclasses import asdict, dataclass
 
-from . import toyworld_lexicon as lex
-from .toyworld_corpus import is_held_out
-from .toyworld_facts import BLANK, KNOWLEDGE_PROBE_TEMPLATES, country_slots, person_slots
-from .toyworld_sentences import CLOZE_FAMILIES, sentiment_cloze
+from . import lexicon as lex
+from .documents import is_held_out
+from .facts import BLANK, KNOWLEDGE_PROBE_TEMPLATES, country_slots, person_slots
+from .sentences import CLOZE_FAMILIES, sentiment_cloze
 
 PHENOMENA = ("syntax", "coreference", "knowledge", "commonsense", "numbers", "sentiment")
 

@@ -7,12 +7,12 @@ training set is a prefix of a larger one (learning curves are nested).
 """
 import zlib
 
-from . import toyworld_events as events
-from . import toyworld_lexicon as lex
-from .toyworld_facts import capitalize, pick, pronoun
-from .toyworld_entailment import ENTAILMENT_LABELS, make_entailment
-from .toyworld_ner_qa import make_ner, make_qa
-from .toyworld_sentences import review, syntax_frame
+from . import events
+from . import lexicon as lex
+from .facts import capitalize, pick, pronoun
+from .entailment import ENTAILMENT_LABELS, make_entailment
+from .ner_qa import make_ner, make_qa
+from .sentences import review, syntax_frame
 
 SPLITS = ("train", "dev", "test")
 

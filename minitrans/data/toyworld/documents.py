@@ -8,10 +8,10 @@ knowledge probe asks about are written in other wordings.
 """
 import zlib
 
-from . import toyworld_events as events
-from . import toyworld_lexicon as lex
-from .toyworld_facts import country_sentence, person_sentence, pick
-from .toyworld_sentences import CLOZE_FAMILIES, review, sentiment_cloze, split_sentences, syntax_cloze
+from . import events
+from . import lexicon as lex
+from .facts import country_sentence, person_sentence, pick
+from .sentences import CLOZE_FAMILIES, review, sentiment_cloze, split_sentences, syntax_cloze
 
 HOLDOUT_MODULUS = 8
 

@@ -8,8 +8,8 @@ Two kinds of frames:
 """
 from dataclasses import dataclass
 
-from . import toyworld_lexicon as lex
-from .toyworld_facts import capitalize, pick
+from . import lexicon as lex
+from .facts import capitalize, pick
 
 ROLE_FORMS = {
     "give": ("{a} gave {b} {x}.", "{a} gave {x} to {b}.", "{b} got {x} from {a}.", "{b} was given {x} by {a}."),

@@ -8,8 +8,8 @@ distant subject, the pronoun that refers back to a person, ...). The corpus writ
 import re
 from dataclasses import dataclass
 
-from . import toyworld_lexicon as lex
-from .toyworld_facts import BLANK, capitalize, other_gender, pick, pronoun
+from . import lexicon as lex
+from .facts import BLANK, capitalize, other_gender, pick, pronoun
 
 
 @dataclass(frozen=True)

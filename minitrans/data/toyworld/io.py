@@ -12,10 +12,10 @@ import functools
 import json
 from pathlib import Path
 
-from ..tokenizers.files import atomic_write_text
-from .toyworld import ToyWorld
-from .toyworld_probes import PHENOMENA, Probe
-from .toyworld_tasks import SPLITS, TASKS, task_info
+from ...tokenizers.files import atomic_write_text
+from .world import ToyWorld
+from .probes import PHENOMENA, Probe
+from .tasks import SPLITS, TASKS, task_info
 
 DEFAULT_CONFIG = {"seed": 0, "n_docs": 5000, "n_probes": 200, "n_train": 2000, "n_dev": 500, "n_test": 500}
 GENERATOR = "minitrans toy world, format 1"
@@ -23,7 +23,7 @@ GENERATOR = "minitrans toy world, format 1"
 
 def default_data_dir():
     """The repository's data/ folder (next to the minitrans package in an editable install)."""
-    return Path(__file__).resolve().parents[2] / "data"
+    return Path(__file__).resolve().parents[3] / "data"
 
 
 def corpus_to_text(documents):

@@ -7,7 +7,7 @@ pretraining corpus, `KNOWLEDGE_PROBE_TEMPLATES` are kept for the probes only.
 """
 from dataclasses import dataclass
 
-from . import toyworld_lexicon as lex
+from . import lexicon as lex
 
 BLANK = "___"
 

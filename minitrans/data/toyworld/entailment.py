@@ -5,9 +5,9 @@ object, number or place matches the premise ('Tom bought more than 3 apples' aft
 'Tom bought 5 apples' / '... 7 apples'; 'Mary lives in Zembla' needs the capital of
 Zembla), so the words alone do not give the label away.
 """
-from . import toyworld_lexicon as lex
-from .toyworld_facts import pick, pronoun
-from .toyworld_sentences import two_people
+from . import lexicon as lex
+from .facts import pick, pronoun
+from .sentences import two_people
 
 ENTAILMENT, NEUTRAL, CONTRADICTION = 0, 1, 2
 ENTAILMENT_LABELS = ("entailment", "neutral", "contradiction")
