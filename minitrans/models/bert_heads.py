@@ -125,7 +125,8 @@ def classification_terms(logits, labels):
 class BertForPreTraining(BertHead):
     """Masked language model (on the masked positions only) plus next-sentence prediction.
 
-    MLM: logits = LayerNorm(gelu(h W + b)) E^T + bias, E the token embedding (tied).
+    MLM: logits = LayerNorm(gelu(h W + b)) E^T + bias, E the token embedding (tied), or with
+    config.tie_weights=False a decoder matrix of its own (mlm_decoder, (C, V)).
     NSP: logits = pooled W + b over 2 classes; nsp=False leaves it out (MLM only).
     """
 
@@ -137,6 +138,7 @@ class BertForPreTraining(BertHead):
         self.mlm_act = Activation(c.activation)
         self.mlm_norm = LayerNorm(c.d_model, c.layer_norm_eps, bert.dtype)
         self.mlm_bias = Parameter(np.zeros(c.vocab_size, dtype=bert.dtype))
+        self.mlm_decoder = None if c.tie_weights else Linear(c.d_model, c.vocab_size, False, self.rng, 0.02, bert.dtype)
         self.nsp_head = self.new_linear(2) if nsp else None
 
     def mlm_forward(self, x):
@@ -144,14 +146,18 @@ class BertForPreTraining(BertHead):
         t, c1 = self.mlm_dense.forward(x)
         t, c2 = self.mlm_act.forward(t)
         t, c3 = self.mlm_norm.forward(t)
-        logits, c4 = F.linear_forward(t, self.bert.tok_emb.weight.data.T, self.mlm_bias.data)
+        decoder = self.bert.tok_emb.weight.data.T if self.mlm_decoder is None else self.mlm_decoder.weight.data
+        logits, c4 = F.linear_forward(t, decoder, self.mlm_bias.data)
         return logits, (c1, c2, c3, c4)
 
     def mlm_backward(self, dlogits, cache):
-        """dlogits: (N, V) -> dx: (N, C); the decoder's gradient goes into the token embedding."""
+        """dlogits: (N, V) -> dx: (N, C); the decoder's gradient goes into the token embedding (tied)."""
         c1, c2, c3, c4 = cache
-        dt, dEt, dbias = F.linear_backward(dlogits, c4)
-        self.bert.tok_emb.weight.grad += dEt.T
+        dt, dW, dbias = F.linear_backward(dlogits, c4)
+        if self.mlm_decoder is None:
+            self.bert.tok_emb.weight.grad += dW.T
+        else:
+            self.mlm_decoder.weight.grad += dW
         self.mlm_bias.grad += dbias
         dt = self.mlm_act.backward(self.mlm_norm.backward(dt, c3), c2)
         return self.mlm_dense.backward(dt, c1)
