@@ -21,6 +21,7 @@ import numpy as np
 
 from ..models import BertConfig, BertForPreTraining, BertModel
 from .layout import plan
+from .options import activation_from, check_fixed, dropout_from
 
 BODY = [
     (r"tok_emb\.weight", "{p}embeddings.word_embeddings.weight", "same"),
@@ -52,20 +53,13 @@ FIXED = {"position_embedding_type": "absolute", "is_decoder": False, "add_cross_
 
 def config_from_hf(hf, path):
     """A BertConfig from the dict of a BERT config.json; ValueError naming an option minitrans lacks."""
-    for key, value in FIXED.items():
-        if hf.get(key, value) != value:
-            raise ValueError(f"'{path}': {key} = {hf[key]!r}; minitrans's BERT supports only {value!r}")
-    act = hf.get("hidden_act", "gelu")
-    if act not in ACTIVATIONS:
-        raise ValueError(f"'{path}': hidden_act {act!r} is not one minitrans has; supported: {sorted(ACTIVATIONS)}")
-    dropout = hf.get("hidden_dropout_prob", 0.1)
-    if hf.get("attention_probs_dropout_prob", dropout) != dropout:
-        raise ValueError(f"'{path}': hidden_dropout_prob {dropout} and attention_probs_dropout_prob "
-                         f"{hf['attention_probs_dropout_prob']} differ; minitrans's BERT has one dropout rate")
+    check_fixed(hf, path, "BERT", FIXED)
+    act = activation_from(hf, path, "hidden_act", "gelu", ACTIVATIONS)
+    dropout = dropout_from(hf, path, "BERT", ("hidden_dropout_prob", "attention_probs_dropout_prob"))
     return BertConfig(vocab_size=hf["vocab_size"], max_position=hf.get("max_position_embeddings", 512),
                       type_vocab_size=hf.get("type_vocab_size", 2), n_layer=hf["num_hidden_layers"],
                       n_head=hf["num_attention_heads"], d_model=hf["hidden_size"], d_ff=hf["intermediate_size"],
-                      dropout=dropout, activation=ACTIVATIONS[act], layer_norm_eps=hf.get("layer_norm_eps", 1e-12),
+                      dropout=dropout, activation=act, layer_norm_eps=hf.get("layer_norm_eps", 1e-12),
                       pad_token_id=hf.get("pad_token_id", 0), tie_weights=hf.get("tie_word_embeddings", True))
 
 

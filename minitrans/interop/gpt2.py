@@ -17,6 +17,7 @@ import numpy as np
 
 from ..models import GPT, GPTConfig
 from .layout import plan
+from .options import activation_from, check_fixed, dropout_from
 
 RULES = [
     (r"wte\.weight", "{p}wte.weight", "same"),
@@ -40,20 +41,13 @@ DROPOUTS = ("resid_pdrop", "embd_pdrop", "attn_pdrop")
 
 def config_from_hf(hf, path):
     """A GPTConfig from the dict of a GPT-2 config.json; ValueError naming an option minitrans lacks."""
-    for key, value in FIXED.items():
-        if hf.get(key, value) != value:
-            raise ValueError(f"'{path}': {key} = {hf[key]!r}; minitrans's GPT supports only {value!r}")
-    act = hf.get("activation_function", "gelu_new")
-    if act not in ACTIVATIONS:
-        raise ValueError(f"'{path}': activation_function {act!r} is not one minitrans has; "
-                         f"supported: {sorted(ACTIVATIONS)}")
-    rates = {key: hf.get(key, 0.1) for key in DROPOUTS}
-    if len(set(rates.values())) > 1:
-        raise ValueError(f"'{path}': dropout rates {rates} differ; minitrans's GPT has one dropout rate")
+    check_fixed(hf, path, "GPT", FIXED)
+    act = activation_from(hf, path, "activation_function", "gelu_new", ACTIVATIONS)
+    dropout = dropout_from(hf, path, "GPT", DROPOUTS)
     return GPTConfig(vocab_size=hf["vocab_size"], block_size=hf.get("n_positions", 1024), n_layer=hf["n_layer"],
                      n_head=hf["n_head"], n_embd=hf["n_embd"], n_inner=hf.get("n_inner"),
-                     dropout=rates["resid_pdrop"], norm_first=True, tie_weights=hf.get("tie_word_embeddings", True),
-                     bias=True, activation=ACTIVATIONS[act], scale_attn=hf.get("scale_attn_weights", True),
+                     dropout=dropout, norm_first=True, tie_weights=hf.get("tie_word_embeddings", True),
+                     bias=True, activation=act, scale_attn=hf.get("scale_attn_weights", True),
                      layer_norm_eps=hf.get("layer_norm_epsilon", 1e-5))
 
 
