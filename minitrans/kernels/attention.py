@@ -1,11 +1,8 @@
 """Scaled dot-product attention with Numba row kernels: same math and signatures as
-minitrans.functional.attention (read that first).
+minitrans.functional.attention (read that first; tests/test_kernels.py proves they agree).
 
-Where the time goes, measured on 2 cores (B*H=48, T=256, D=32, float32): the
-NumPy reference spends about 40% of its time in the six matrix products and
-the rest in the elementwise passes around them (scale, bias, mask, softmax,
-their backward). So the products stay with BLAS (a product written as Numba
-loops ran 3-4x slower than BLAS here), and everything between two products is
+The matrix products stay with BLAS, and everything between two products (scale,
+bias, mask, softmax, dropout and their backward, most of the reference's time) is
 one Numba row kernel, working in place on the product's output:
 
     forward:  scores = q k^T  (BLAS)
@@ -19,7 +16,7 @@ Each pass works on one part of the batch (or of the heads) at a time, and the
 parts run in parallel, one per core (threads.run_parts): products and kernels
 of one part stay together, in one thread. A part goes through in blocks of
 about 512 KiB of scores, so that the row kernel and the next product find the
-scores still in the core's cache (T=256: 12.0 -> 10.8 ms forward+backward).
+scores still in the core's cache.
 
 The caches are the reference's, so either backend's backward accepts either
 backend's cache.
@@ -37,7 +34,7 @@ from .threads import run_parts
 
 def transposed(x):
     """x^T over the last two axes as a contiguous copy: BLAS multiplies by it faster than by a
-    transposed view (0.15 ms instead of 0.2 ms per product at T=64; the copy is cheap)."""
+    transposed view, and the copy is cheap."""
     return np.ascontiguousarray(x.swapaxes(-1, -2))
 
 

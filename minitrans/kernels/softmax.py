@@ -1,7 +1,8 @@
 """Softmax in Numba: one parallel loop over rows, each row done in a few passes that stay in cache.
 
-Same math and signatures as minitrans.functional.softmax (read that first). The
-row kernels below are shared with the attention kernels in attention.py.
+Same math and signatures as minitrans.functional.softmax (read that first;
+tests/test_kernels.py proves they agree). The row kernels below are shared with the
+attention kernels in attention.py.
 
 Every kernel works on 4-D arrays (B, H, rows, N). A mask, bias or dropout-keep
 array may be smaller along the first three axes: it is broadcast by index
