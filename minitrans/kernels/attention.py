@@ -6,10 +6,10 @@ bias, mask, softmax, dropout and their backward, most of the reference's time) i
 one Numba row kernel, working in place on the product's output:
 
     forward:  scores = q k^T  (BLAS)
-              probs  = softmax(scores * scale + bias, mask, causal)   (masked_softmax_rows_inplace)
+              probs  = softmax(scores * scale + bias, mask, causal)   (attention_part_softmax)
               out    = (probs * keep) v  (BLAS)
     backward: dv = (probs * keep)^T dout,  dprobs = dout v^T  (BLAS)
-              dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (softmax_backward_rows_inplace)
+              dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (attention_part_softmax_backward)
               dq = dscores k * scale,  dk = dscores^T q * scale  (BLAS)
 
 Each pass works on one part of the batch (or of the heads) at a time, and the
@@ -28,7 +28,7 @@ import numpy as np
 from ..functional import attention as reference
 from ..functional.attention import check_attention_inputs
 from ..functional.checks import sum_to_shape
-from .softmax import KERNEL_DTYPES, masked_softmax_rows_inplace, rows_of, softmax_backward_rows_inplace
+from .softmax import KERNEL_DTYPES, attention_part_softmax, rows_of, attention_part_softmax_backward
 from .threads import run_parts
 
 
@@ -75,9 +75,9 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
     probs = np.empty(shape, dtype)                                            # (B, H, Tq, Tk)
     out = np.empty((B, H, Tq, v.shape[3]), dtype)                             # (B, H, Tq, Dv)
 
-    def forward_part(b, h):
+    def forward_part(b, h):                          # b, h: slices of the batch and head axes (threads.run_parts)
         np.matmul(q[b, h], kT[b, h], out=probs[b, h])                        # scores: (b, h, Tq, Tk)
-        masked_softmax_rows_inplace(probs[b, h], part(mask4, b, h), part(bias4, b, h), dtype.type(scale),
+        attention_part_softmax(probs[b, h], part(mask4, b, h), part(bias4, b, h), dtype.type(scale),
                                     bool(causal))                             # now the probabilities
         weights = probs[b, h] if keep is None else probs[b, h] * keep[b, h]
         np.matmul(weights, v[b, h], out=out[b, h])                            # (b, h, Tq, Dv)
@@ -101,12 +101,12 @@ def attention_backward(dout, cache):
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
     dscores = np.empty(probs.shape, dtype)                                    # (B, H, Tq, Tk)
 
-    def backward_part(b, h):
+    def backward_part(b, h):                         # b, h: slices of the batch and head axes (threads.run_parts)
         p = probs[b, h]
         weights = p if keep is None else p * keep[b, h]
         np.matmul(weights.swapaxes(-1, -2), dout[b, h], out=dv[b, h])        # (b, h, Tk, Dv)
         np.matmul(dout[b, h], vT[b, h], out=dscores[b, h])                   # dweights: (b, h, Tq, Tk)
-        softmax_backward_rows_inplace(dscores[b, h], p, part(keep4, b, h))   # now dscores
+        attention_part_softmax_backward(dscores[b, h], p, part(keep4, b, h))   # now dscores
         np.matmul(dscores[b, h], k[b, h], out=dq[b, h])                       # (b, h, Tq, D)
         np.matmul(dscores[b, h].swapaxes(-1, -2), q[b, h], out=dk[b, h])     # (b, h, Tk, D)
         dq[b, h] *= scale
