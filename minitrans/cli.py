@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .tuning import tune_cpu
+
 
 def add_run_options(p, family, lr, min_lr):
     """The options every pretraining run has: schedule, dropout, evaluation, seed, run directory."""
@@ -217,6 +219,7 @@ def build_parser():
 def main(argv=None):
     """Entry point of the `minitrans` console script and `python -m minitrans`."""
     args = build_parser().parse_args(argv)
+    tune_cpu()                            # the process-wide settings that make training fast (tuning.py)
     try:
         return args.handler(args)
     except (ValueError, FileNotFoundError) as e:

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .optim import AdamW, WarmupCosineLR, clip_grad_norm
+from .tuning import tune_cpu
 
 
 @dataclass
@@ -139,6 +140,7 @@ class Trainer:
     # ------------------------------------------------------------ the loop
     def run(self, resume=False):
         """Train until cfg.iters steps; returns the history (a list of dicts)."""
+        tune_cpu()                        # the process-wide settings that make training fast (tuning.py)
         cfg = self.cfg
         if cfg.out_dir is not None:
             os.makedirs(cfg.out_dir, exist_ok=True)
