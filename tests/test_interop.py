@@ -164,7 +164,8 @@ def test_untied_copy_under_a_tied_config_is_refused(tmp_path):
 @pytest.mark.parametrize("change, message", [
     ({"model_type": "llama"}, r"model_type 'llama' is not one minitrans reads; supported: \['bert', 'gpt2', 't5'\]"),
     ({"activation_function": "silu"}, "activation_function 'silu' is not one minitrans has"),
-    ({"scale_attn_by_inverse_layer_idx": True}, "scale_attn_by_inverse_layer_idx = True; minitrans's GPT supports only False"),
+    ({"scale_attn_by_inverse_layer_idx": True},
+     "scale_attn_by_inverse_layer_idx = True; minitrans's GPT supports only False"),
     ({"attn_pdrop": 0.3}, "dropout rates .* differ"),
 ])
 def test_config_options_minitrans_lacks_are_named(tmp_path, change, message):
@@ -179,7 +180,7 @@ def test_bert_options_and_files_minitrans_lacks_are_named(tmp_path):
     save_hf(bert_like_fixture(), tmp_path)
     config = json.loads((tmp_path / "config.json").read_text())
     (tmp_path / "config.json").write_text(json.dumps({**config, "position_embedding_type": "relative_key"}))
-    with pytest.raises(ValueError, match="position_embedding_type = 'relative_key'; minitrans's BERT supports only 'absolute'"):
+    with pytest.raises(ValueError, match="position_embedding_type = 'relative_key'; minitrans's BERT supports only"):
         load_hf(tmp_path)
     (tmp_path / "config.json").write_text(json.dumps(config))
     os.remove(tmp_path / "model.safetensors")

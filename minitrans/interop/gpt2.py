@@ -94,7 +94,8 @@ def known_extras(tensors, entries, path):
         if name in by_name:
             continue
         if name.endswith((".attn.bias", ".attn.masked_bias")) and array.ndim in (0, 4):
-            if array.ndim == 4 and not np.array_equal(array[0, 0].astype(bool), np.tril(np.ones(array.shape[-2:], bool))):
+            causal = np.tril(np.ones(array.shape[-2:], bool)) if array.ndim == 4 else None
+            if causal is not None and not np.array_equal(array[0, 0].astype(bool), causal):
                 raise ValueError(f"'{path}': buffer '{name}' is not a causal mask; minitrans cannot express it")
             known.append(name)
         elif name == "lm_head.weight" and wte in tensors:

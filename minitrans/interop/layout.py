@@ -96,11 +96,8 @@ def check_tensors(path, expected, found, ignored=()):
     shapes = [f"'{n}': file {tuple(found[n])}, expected {tuple(s)}"
               for n, s in expected.items() if n in found and tuple(found[n]) != tuple(s)]
     if missing or extra or shapes:
-        problems = []
-        if missing:
-            problems.append(f"missing tensors {missing[:10]}" + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""))
-        if extra:
-            problems.append(f"unexpected tensors {extra[:10]}" + (f" and {len(extra) - 10} more" if len(extra) > 10 else ""))
+        problems = [f"{what} {names[:10]}" + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+                    for what, names in (("missing tensors", missing), ("unexpected tensors", extra)) if names]
         if shapes:
             problems.append(f"shape mismatches {shapes[:10]}")
         raise ValueError(f"'{path}' does not fit the model its config.json describes: " + "; ".join(problems))

@@ -36,7 +36,7 @@ class BertConfig(PresetConfig):
     dropout: float = 0.1           # embeddings, attention probabilities, residual branches
     activation: str = "gelu"       # the erf form of GELU, as BERT uses
     layer_norm_eps: float = 1e-12
-    pad_token_id: int | None = None   # this word embedding row gets no gradient (as BERT's [PAD]); None: every row learns
+    pad_token_id: int | None = None   # the word embedding row that gets no gradient (BERT's [PAD]); None: none
     tie_weights: bool = True       # the MLM decoder reuses the token embedding matrix (False: a matrix of its own)
     seed: int = 0
     dtype: str = "float32"
