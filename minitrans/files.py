@@ -3,6 +3,7 @@
     atomic_write(path, lambda temp_path: save_file(tensors, temp_path))   # any writer that takes a path
     atomic_write_text(path, text)                                          # UTF-8 text
     atomic_write_json(path, data)                                          # pretty-printed JSON
+    make_directory("runs/gpt", what="--out")                               # checked before a run starts
 
 The content goes to a temporary file beside `path` (named `.<name>.<pid>.<random>.tmp`),
 is flushed to disk and then renamed over `path` in one step (os.replace), so a reader
@@ -54,6 +55,24 @@ def atomic_write_text(path, text):
 def atomic_write_json(path, data):
     """Write `data` as pretty-printed JSON to `path` atomically."""
     return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def make_directory(path, what="directory"):
+    """Create the directory `path` (and its parents) if needed and check that files can be written in it.
+
+    Raises ValueError naming `what` and the path when `path` is a file, lies under a file,
+    or cannot be created or written to. Returns `path` as a str.
+    """
+    path = os.fspath(path)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        reasons = {FileExistsError: "a file of that name exists", NotADirectoryError: "a part of the path is a file"}
+        reason = reasons.get(type(e), e.strerror)
+        raise ValueError(f"{what} '{path}': expected a directory that can be created and written to ({reason})") from None
+    return path
 
 
 def current_umask():

@@ -1,11 +1,13 @@
 """The shared training loop: loss falls, logs and plots are written, resume is exact."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from minitrans.data.objectives import random_windows
 from minitrans.models import GPT, GPTConfig
+from minitrans.plot import plot_history
 from minitrans.recipes.gpt import lm_step
 from minitrans.train import Trainer, TrainConfig
 
@@ -53,8 +55,9 @@ def test_loss_falls_and_outputs_are_written(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""                  # progress=False is quiet
     assert trainer.final_loss("val") < 0.5       # the stream is almost deterministic; chance is ln 10 = 2.3
-    assert (tmp_path / "loss.png").stat().st_size > 1000
     assert (tmp_path / "checkpoint.safetensors").exists()
+    assert not (tmp_path / "loss.png").exists()                      # plotting is the caller's
+    assert Path(plot_history(trainer.history, tmp_path / "loss.png")).stat().st_size > 1000
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
