@@ -105,8 +105,11 @@ class BertModel(Module):
         if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
             got = getattr(ids, "dtype", type(ids))
             raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {got}")
-        if ids.ndim != 2 or ids.shape[1] == 0:
-            raise ValueError(f"ids must have shape (B, T) with T >= 1, got {ids.shape}")
+        if ids.ndim != 2 or 0 in ids.shape:
+            raise ValueError(f"ids must have shape (B, T) with B >= 1 and T >= 1, got {ids.shape}")
+        if self.dtype not in (np.float32, np.float64):   # the kernels compute in float32 or float64 only
+            raise TypeError(f"BertModel computes in float32 or float64, but its parameters are {self.dtype}: "
+                            "convert it with model.astype(np.float32)")
         if ids.shape[1] > c.max_position:
             raise ValueError(f"sequence length {ids.shape[1]} is longer than max_position {c.max_position}")
         if ids.min() < 0 or ids.max() >= c.vocab_size:

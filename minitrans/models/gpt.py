@@ -87,8 +87,11 @@ class GPT(Module):
         """Raise a clear error unless ids is a (B, T) int array that fits the block and vocabulary."""
         if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
             raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {getattr(ids, 'dtype', type(ids))}")
-        if ids.ndim != 2 or ids.shape[1] == 0:
-            raise ValueError(f"ids must have shape (B, T) with T >= 1, got {ids.shape}")
+        if ids.ndim != 2 or 0 in ids.shape:
+            raise ValueError(f"ids must have shape (B, T) with B >= 1 and T >= 1, got {ids.shape}")
+        if self.dtype not in (np.float32, np.float64):   # the kernels compute in float32 or float64 only
+            raise TypeError(f"GPT computes in float32 or float64, but its parameters are {self.dtype}: "
+                            "convert it with model.astype(np.float32)")
         T = past_length + ids.shape[1]
         if T > self.config.block_size:
             raise ValueError(f"sequence length {T} is longer than block_size {self.config.block_size}")
