@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from ..checkpoint import load_checkpoint
-from ..plot import plot_history
 from ..tokenizers import tokenizer_from_dict
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
@@ -51,5 +50,6 @@ def run_and_plot(trainer, resume=False):
     trainer.run(resume=resume)
     trainer.wall_time = time.perf_counter() - t0
     if trainer.cfg.out_dir is not None:
-        plot_history(trainer.history, Path(trainer.cfg.out_dir) / "loss.png")
+        from ..plot import plot_history     # here, not at the top: matplotlib takes a second to import,
+        plot_history(trainer.history, Path(trainer.cfg.out_dir) / "loss.png")   # which `--help` need not wait for
     return trainer
