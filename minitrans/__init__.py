@@ -1,10 +1,11 @@
-"""minitrans: BERT, T5, GPT and an LSTM baseline in pure NumPy with hand-written backprop."""
+"""minitrans: BERT, GPT and an LSTM baseline in pure NumPy with hand-written backprop.
+
+Importing it changes nothing outside minitrans; `minitrans.tune_cpu()` makes the
+process-wide settings that speed up training (the command line and the Trainer call it).
+"""
 __version__ = "0.1.0"
 
-from .memory import keep_freed_memory  # noqa: E402
+from .ops import get_backend, set_backend, use_backend
+from .tuning import tune_cpu
 
-keep_freed_memory()
-
-from .kernels import get_backend, set_backend  # noqa: E402
-
-__all__ = ["get_backend", "set_backend", "__version__"]
+__all__ = ["get_backend", "set_backend", "use_backend", "tune_cpu", "__version__"]

@@ -21,8 +21,7 @@ import numbers
 
 import numpy as np
 
-from . import kernels
-from .kernels import adam as adam_kernel
+from . import ops
 from .nn.module import Module, Parameter
 
 
@@ -209,7 +208,6 @@ class Optimizer:
             raise ValueError("the same parameter or name appears twice in the optimizer's parameters")
         self.step_count = 0
         self.state = [{b: np.zeros_like(p.data) for b in self.buffer_names} for p in self.params]
-        self._scratch = {}
 
     @property
     def lr(self) -> float:
@@ -238,15 +236,6 @@ class Optimizer:
 
     def update(self, p, state, lr, decay):
         raise NotImplementedError
-
-    def scratch(self, p, k):
-        """The k-th reusable work array shaped like p (no allocation after the first step)."""
-        key = (p.data.dtype, k)
-        buf = self._scratch.get(key)
-        if buf is None or buf.size < p.data.size:
-            size = max(q.data.size for q in self.params)
-            buf = self._scratch[key] = np.empty(size, dtype=p.data.dtype)
-        return buf[:p.data.size].reshape(p.data.shape)
 
     def hyperparameters(self) -> dict:
         """Settings recorded in the state dict (for the reader; not restored by load)."""
@@ -319,25 +308,14 @@ class SGD(Optimizer):
         return {**super().hyperparameters(), "momentum": self.momentum, "nesterov": self.nesterov}
 
     def update(self, p, state, lr, decay):
-        g, s = p.grad, self.scratch(p, 0)
-        if decay:
-            np.multiply(p.data, decay, out=s)
-            s += g
-            g = s
+        g = p.grad + decay * p.data if decay else p.grad
         if self.momentum == 0:
-            np.multiply(g, lr, out=s)
-            p.data -= s
+            p.data -= lr * g
             return
         buf = state["momentum"]
         buf *= self.momentum
         buf += g
-        if self.nesterov:                      # p -= lr * g + lr * momentum * buf
-            np.multiply(g, lr, out=s)
-            p.data -= s
-            np.multiply(buf, lr * self.momentum, out=s)
-        else:
-            np.multiply(buf, lr, out=s)
-        p.data -= s
+        p.data -= lr * (g + self.momentum * buf if self.nesterov else buf)
 
 
 class Adam(Optimizer):
@@ -362,31 +340,8 @@ class Adam(Optimizer):
         return {**super().hyperparameters(), "betas": [self.beta1, self.beta2], "eps": self.eps}
 
     def update(self, p, state, lr, decay):
-        b1, b2, t = self.beta1, self.beta2, self.step_count
-        if kernels.get_backend() == "numba" and adam_kernel.can_run(p.data, p.grad, state["m"], state["v"]):
-            adam_kernel.adam_update(p.data, p.grad, state["m"], state["v"], lr, b1, b2, self.eps, t, decay,
-                                    self.decoupled)           # the same math below, in one pass
-            return
-        m, v, g, s = state["m"], state["v"], p.grad, self.scratch(p, 0)
-        if decay and self.decoupled:
-            p.data *= 1.0 - lr * decay
-        elif decay:
-            g = self.scratch(p, 1)
-            np.multiply(p.data, decay, out=g)
-            g += p.grad
-        m *= b1                                 # m = b1 m + (1 - b1) g
-        np.multiply(g, 1.0 - b1, out=s)
-        m += s
-        v *= b2                                 # v = b2 v + (1 - b2) g^2
-        np.multiply(g, g, out=s)
-        s *= 1.0 - b2
-        v += s
-        np.sqrt(v, out=s)                       # denom = sqrt(v) / sqrt(1 - b2^t) + eps
-        s /= math.sqrt(1.0 - b2 ** t)
-        s += self.eps
-        np.divide(m, s, out=s)                  # p -= lr / (1 - b1^t) * m / denom
-        s *= lr / (1.0 - b1 ** t)
-        p.data -= s
+        ops.adam_step(p.data, p.grad, state["m"], state["v"], lr, self.beta1, self.beta2, self.eps,
+                      self.step_count, decay, self.decoupled)
 
 
 class AdamW(Adam):

@@ -1,7 +1,12 @@
-"""Fixtures shared by the kernel tests."""
+"""Fixtures shared by the kernel tests; the suite runs with minitrans.tune_cpu(), as training does."""
 import pytest
 
+import minitrans
 from minitrans.kernels import threads
+
+
+def pytest_configure(config):
+    minitrans.tune_cpu()
 
 
 @pytest.fixture(params=["serial", "parallel"])

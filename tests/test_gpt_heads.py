@@ -6,8 +6,8 @@ from minitrans.data.batching import pad_batch
 from minitrans.eval.metrics import pearson
 from minitrans.gradcheck import assert_gradients_close, check_loss
 from minitrans.models import GPT, GPTConfig
-from minitrans.models.gpt_heads import (GPTForClassification, lm_targets, make_batch,
-                                        resize_token_embeddings)
+from minitrans.data.gpt_inputs import make_batch
+from minitrans.models.gpt_heads import GPTForClassification, lm_targets, resize_token_embeddings
 from minitrans.optim import AdamW
 
 START, DELIM, EXTRACT = 6, 7, 8          # special tokens added after the 6 "word" tokens 0..5
@@ -45,7 +45,7 @@ def test_gradients_with_auxiliary_lm_loss_and_padding(kind, num_labels):
     rng = np.random.default_rng(0)
     labels = rng.standard_normal(3) if num_labels == 1 else rng.integers(0, num_labels, size=3)
     batch = batch_of(kind, random_inputs(kind, rng), labels)
-    assert not batch["mask"].all()                    # padding present
+    assert not batch["attention_mask"].all()                    # padding present
     clf.train()
     errors = check_loss(clf, lambda backward: clf.loss(batch, backward)[0], max_entries=20)
     assert_gradients_close(errors)
@@ -56,14 +56,14 @@ def test_gradients_with_auxiliary_lm_loss_and_padding(kind, num_labels):
 def test_make_batch_builds_the_task_sequences():
     b = batch_of("single", [[1, 2], [3]], [0, 1])
     assert b["ids"].tolist() == [[6, 1, 2, 8], [6, 3, 8, 0]]
-    assert b["mask"].tolist() == [[True] * 4, [True, True, True, False]]
+    assert b["attention_mask"].tolist() == [[True] * 4, [True, True, True, False]]
     b = batch_of("pair", [([1], [2, 3])], [1])
     assert b["ids"].tolist() == [[6, 1, 7, 2, 3, 8]]
     b = batch_of("similarity", [([1], [2, 3])], [0.5])
     assert b["ids"].tolist() == [[[6, 1, 7, 2, 3, 8], [6, 2, 3, 7, 1, 8]]]
     b = batch_of("choice", [([1, 2], [[3], [4, 5]])], [1])
     assert b["ids"].tolist() == [[[6, 1, 2, 7, 3, 8, 0], [6, 1, 2, 7, 4, 5, 8]]]
-    assert b["mask"][0, 0].tolist() == [True] * 6 + [False]
+    assert b["attention_mask"][0, 0].tolist() == [True] * 6 + [False]
     ids, mask = pad_batch([[4], [1, 2]], pad_id=5)
     assert ids.tolist() == [[4, 5], [1, 2]] and lm_targets(ids, mask).tolist() == [[-100, -100], [2, -100]]
 
@@ -204,7 +204,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="needs ids of 2 dimensions"):
         clf.loss(batch_of("similarity", [([1], [2])], [1]))
     with pytest.raises(ValueError, match="right padding"):
-        clf.loss({**good, "mask": np.array([[False, True, True, True, True]])})
+        clf.loss({**good, "attention_mask": np.array([[False, True, True, True, True]])})
     with pytest.raises(ValueError, match=r"labels must be integers in \[0, 2\)"):
         clf.loss({**good, "labels": np.array([2])})
     with pytest.raises(ValueError, match="labels must have shape"):

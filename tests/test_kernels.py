@@ -3,6 +3,7 @@
 Also run with NUMBA_DISABLE_JIT=1 (the kernels then run as plain Python): shapes stay tiny.
 """
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 import minitrans
-from minitrans import kernels
+from minitrans import ops
 from minitrans.functional import attention as ref_attention
 from minitrans.functional import softmax as ref_softmax
 from minitrans.gradcheck import assert_gradients_close, check_pair
@@ -31,9 +32,9 @@ TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-10, atol
 @pytest.fixture
 def backend():
     """Lets a test switch backends; the previous backend is restored afterwards."""
-    before = kernels.get_backend()
-    yield kernels.set_backend
-    kernels.set_backend(before)
+    before = ops.get_backend()
+    yield ops.set_backend
+    ops.set_backend(before)
 
 
 def close(a, b, dtype):
@@ -107,7 +108,7 @@ def test_softmax_gradcheck_numba_backend(backend):
     x = rng.standard_normal((2, 3, 5))
     mask = rng.random((2, 3, 5)) > 0.3
     mask[1, 2] = False
-    errors = check_pair(kernels.softmax_forward, kernels.softmax_backward, {"x": x}, {"mask": mask})
+    errors = check_pair(ops.softmax_forward, ops.softmax_backward, {"x": x}, {"mask": mask})
     assert_gradients_close(errors)
 
 
@@ -193,7 +194,7 @@ def test_attention_gradcheck_numba_backend(backend, name, kernel_path):
     inputs = {"q": q, "k": k, "v": v}
     if "bias" in kwargs:
         inputs["bias"] = kwargs.pop("bias")
-    errors = check_pair(kernels.attention_forward, kernels.attention_backward, inputs, kwargs,
+    errors = check_pair(ops.attention_forward, ops.attention_backward, inputs, kwargs,
                         grad_names=["q", "k", "v", "bias"])
     assert set(errors) == set(inputs)
     assert_gradients_close(errors)
@@ -280,9 +281,11 @@ def test_blas_threads_are_restored():
 
 
 BLAS_SPIN_PROBE = """
-import os, time, numpy as np
+import os, sys, time, numpy as np
 import minitrans
 from minitrans.kernels import threads
+if sys.argv[1] == "tune":
+    minitrans.tune_cpu()
 a = np.ones((512, 512), np.float32)
 a @ a
 start = time.process_time()
@@ -292,21 +295,68 @@ print(threads._openblas.lib.openblas_thread_timeout(), "OPENBLAS_THREAD_TIMEOUT"
 """
 
 
-@pytest.mark.parametrize("env_timeout", [None, "28"])
-def test_importing_minitrans_shortens_blas_spinning_unless_the_user_chose(env_timeout):
+@pytest.mark.parametrize("env_timeout,tune", [(None, "tune"), ("28", "tune"), (None, "import-only")])
+def test_tune_cpu_shortens_blas_spinning_unless_the_user_chose(env_timeout, tune):
     if threads._openblas is None:
         pytest.skip("NumPy's BLAS here is not OpenBLAS")
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
     if env_timeout is not None:
         env["OPENBLAS_THREAD_TIMEOUT"] = env_timeout
-    out = subprocess.run([sys.executable, "-c", BLAS_SPIN_PROBE], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", BLAS_SPIN_PROBE, tune], env=env, capture_output=True, text=True,
+                         check=True)
     timeout, var_left, n_threads, cpu_seconds, value = out.stdout.split()
     assert float(value) == 512.0 and int(n_threads) == threads._openblas.get_num_threads()
-    if env_timeout is None:
+    if env_timeout is None and tune == "tune":
         assert int(timeout) == threads.BLAS_THREAD_TIMEOUT and var_left == "False"
         assert float(cpu_seconds) < 0.02
+    elif env_timeout is None:
+        assert int(timeout) != threads.BLAS_THREAD_TIMEOUT and var_left == "False"     # import alone: untouched
     else:
         assert int(timeout) == 28 and var_left == "True"
+
+
+IMPORT_PROBE = """
+import ctypes, json, os, numba, numpy as np
+from minitrans.kernels.threads import find_openblas
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = MallInfo2
+blas = find_openblas()
+
+def state(mib):
+    # glibc maps an array this big by itself (and raises its threshold to the size of a freed one,
+    # so each call asks for more), unless tune_cpu told it to keep memory in its heap up to 32 MiB
+    mapped = libc.mallinfo2().hblks
+    big = np.ones(mib << 17)
+    return {"env": dict(os.environ), "layer": str(numba.config.THREADING_LAYER),
+            "blas_timeout": blas.lib.openblas_thread_timeout() if blas else None,
+            "blas_threads": blas.get_num_threads() if blas else None,
+            "big_array_mapped": libc.mallinfo2().hblks - mapped}
+
+before = state(16)
+import minitrans
+from minitrans.models import GPT, GPTConfig
+after = state(24)
+minitrans.tune_cpu()
+tuned = state(28)
+print(json.dumps([before, after, tuned]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads glibc's and OpenBLAS's settings")
+def test_importing_minitrans_changes_nothing_outside_it():
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MALLOC_", "NUMBA_THREADING", "OPENBLAS_THREAD")) and k != "MINITRANS_KEEP_MEMORY"}
+    out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], env=env, capture_output=True, text=True, check=True)
+    before, after, tuned = json.loads(out.stdout)
+    assert after == before                                       # environment, threads, BLAS, malloc: as they were
+    assert before["big_array_mapped"] == 1
+    assert tuned["layer"] == "workqueue" and tuned["big_array_mapped"] == 0      # tune_cpu() does change them
+    assert tuned["env"] == before["env"]
 
 
 def test_results_are_bit_for_bit_reproducible(kernel_path):
@@ -383,18 +433,38 @@ def test_bad_input_gives_the_same_clear_error_on_both_backends(case):
 
 def test_set_backend_switches_the_dispatch(backend, monkeypatch):
     calls = []
-    monkeypatch.setattr(nb_attention, "attention_forward", lambda *a, **kw: calls.append("numba"))
-    monkeypatch.setattr(ref_attention, "attention_forward", lambda *a, **kw: calls.append("numpy"))
-    monkeypatch.setattr(nb_softmax, "softmax_backward", lambda *a: calls.append("numba"))
-    monkeypatch.setattr(ref_softmax, "softmax_backward", lambda *a: calls.append("numpy"))
+    monkeypatch.setitem(ops.KERNELS, "attention_forward", lambda *a, **kw: calls.append("numba"))
+    monkeypatch.setitem(ops.REFERENCES, "attention_forward", lambda *a, **kw: calls.append("numpy"))
+    monkeypatch.setitem(ops.KERNELS, "softmax_backward", lambda *a: calls.append("numba"))
+    monkeypatch.setitem(ops.REFERENCES, "softmax_backward", lambda *a: calls.append("numpy"))
     backend("numba")
-    kernels.attention_forward(None, None, None)
-    kernels.softmax_backward(None, None)
+    ops.attention_forward(None, None, None)
+    ops.softmax_backward(None, None)
     minitrans.set_backend("numpy")
-    assert minitrans.get_backend() == kernels.get_backend() == "numpy"
-    kernels.attention_forward(None, None, None)
-    kernels.softmax_backward(None, None)
-    assert calls == ["numba", "numba", "numpy", "numpy"]
+    assert minitrans.get_backend() == ops.get_backend() == "numpy"
+    ops.attention_forward(None, None, None)
+    ops.softmax_backward(None, None)
+    with minitrans.use_backend("numba"):
+        ops.softmax_backward(None, None)
+    assert ops.get_backend() == "numpy"
+    assert calls == ["numba", "numba", "numpy", "numpy", "numba"]
+
+
+def test_the_numpy_backend_trains_with_the_reference_only(backend, monkeypatch):
+    """With the numpy backend a model runs minitrans.functional and no kernel: a stubbed
+    reference layernorm_backward is what GPT's backward calls."""
+    from minitrans.models import GPT, GPTConfig
+    for name in ops.KERNELS:
+        monkeypatch.setitem(ops.KERNELS, name, lambda *a, **kw: pytest.fail("a kernel ran"))
+    def stub(dout, cache):
+        raise NotImplementedError("write layernorm_backward")
+    monkeypatch.setitem(ops.REFERENCES, "layernorm_backward", stub)
+    backend("numpy")
+    model = GPT(GPTConfig.preset("nano"))
+    ids = np.zeros((1, 4), dtype=np.int64)
+    loss, dlogits, cache = model.loss(ids, ids)
+    with pytest.raises(NotImplementedError, match="write layernorm_backward"):
+        model.backward(dlogits, cache)
 
 
 def test_set_backend_rejects_unknown_names(backend):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minitrans
-from minitrans import kernels
+from minitrans import ops
 from minitrans.functional import activations as A
 from minitrans.functional import norm as N
 from minitrans.gradcheck import assert_gradients_close, check_pair
@@ -116,7 +116,7 @@ def test_switch_routes_and_bad_input():
     x = np.ones((2, 3), dtype=np.float32)
     try:
         minitrans.set_backend("numpy")
-        _, cache = kernels.gelu_forward(x)
+        _, cache = ops.gelu_forward(x)
         assert cache[2] == "none"
     finally:
         minitrans.set_backend("numba")

@@ -82,8 +82,8 @@ def test_self_attention_with_padding(rng, causal):
     assert_gradients_close(check_module(attn, {"x": x}, {"mask": mask}))
 
 
-def test_cross_attention(rng):
-    attn = f64(nn.MultiHeadAttention(8, 2, cross=True, rng=rng, std=0.5))
+def test_cross_attention_returns_both_input_gradients(rng):
+    attn = f64(nn.CrossAttention(8, 2, rng=rng, std=0.5))
     x, ctx = rng.standard_normal((2, 3, 8)), rng.standard_normal((2, 6, 8))
     mask = np.ones((2, 6), dtype=bool)
     mask[0, 4:] = False
@@ -112,7 +112,7 @@ def test_relative_position_buckets():
 
 @pytest.mark.parametrize("activation", ["relu", "gelu", "gelu_tanh", "gated-gelu"])
 def test_feedforward(rng, activation):
-    ffn = f64(nn.FeedForward(6, 10, activation, dropout=0.1, rng=rng, std=0.5))
+    ffn = f64(nn.FeedForward(6, 10, activation=activation, dropout=0.1, rng=rng, std=0.5))
     assert_gradients_close(check_module(ffn, {"x": rng.standard_normal((2, 3, 6))}))
 
 
@@ -127,13 +127,41 @@ def test_transformer_block(rng, norm_first, norm):
 
 def test_decoder_block_with_cross_attention(rng):
     rel = nn.RelativePositionBias(2, num_buckets=8, max_distance=16, bidirectional=False, rng=rng, std=0.5)
-    block = f64(nn.TransformerBlock(8, 2, 12, norm="rmsnorm", activation="gated-gelu", causal=True,
-                                    cross_attention=True, bias=False, relative_bias=rel, attn_scale=1.0,
-                                    rng=rng, std=0.3))
+    block = f64(nn.CrossAttentionBlock(8, 2, 12, norm="rmsnorm", activation="gated-gelu", bias=False,
+                                       relative_bias=rel, attn_scale=1.0, rng=rng, std=0.3))
     x, ctx = rng.standard_normal((2, 4, 8)), rng.standard_normal((2, 6, 8))
     cmask = np.ones((2, 6), dtype=bool)
     cmask[1, 5] = False
     assert_gradients_close(check_module(block, {"x": x, "context": ctx}, {"context_mask": cmask}))
+
+
+def test_caches_are_read_by_name(rng):
+    block = nn.CrossAttentionBlock(8, 2, 12, rng=rng)
+    x, ctx = rng.standard_normal((2, 4, 8)).astype(np.float32), rng.standard_normal((2, 6, 8)).astype(np.float32)
+    out, cache = block.forward(x, ctx)
+    assert set(cache) == {"self_attn", "cross_attn", "ffn"}
+    assert set(cache["ffn"]) == {"norm", "sublayer", "dropout"}
+    assert nn.TransformerBlock.attention_map(cache).shape == (2, 2, 4, 4)
+    assert nn.CrossAttentionBlock.cross_attention_map(cache).shape == (2, 2, 4, 6)
+    dx, dcontext = block.backward(np.ones_like(out), cache)
+    assert dx.shape == x.shape and dcontext.shape == ctx.shape
+
+
+def test_cross_attention_with_precomputed_context_keys_values_matches(rng):
+    attn = nn.CrossAttention(8, 2, rng=rng, std=0.5)
+    x, ctx = rng.standard_normal((2, 3, 8)).astype(np.float32), rng.standard_normal((2, 6, 8)).astype(np.float32)
+    want, _ = attn.forward(x, ctx)
+    got, cache = attn.forward(x, None, context_kv=attn.keys_values(ctx))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="not supported"):
+        attn.backward(np.ones_like(got), cache)
+
+
+def test_constructor_options_are_keyword_only():
+    with pytest.raises(TypeError):
+        nn.Linear(4, 3, False)
+    with pytest.raises(TypeError):
+        nn.TransformerBlock(8, 2, 16, True)
 
 
 def test_names_state_dict_and_modes(rng):

@@ -1,8 +1,8 @@
 """Batching: pad sequences of different lengths into one array, and group similar lengths together.
 
-    ids, mask = pad_batch([[5, 6, 7], [8]], pad_id=0)
-    # ids  = [[5, 6, 7], [8, 0, 0]]
-    # mask = [[True, True, True], [True, False, False]]     True = a real token
+    ids, attention_mask = pad_batch([[5, 6, 7], [8]], pad_id=0)
+    # ids            = [[5, 6, 7], [8, 0, 0]]
+    # attention_mask = [[True, True, True], [True, False, False]]     True = a real token
 """
 import numpy as np
 
@@ -10,7 +10,8 @@ from .objectives_checks import check_id_array, check_positive_int
 
 
 def pad_batch(sequences, pad_id, max_len=None):
-    """(ids (B, T) int64, mask (B, T) bool) with T = max_len or the longest sequence; pads on the right."""
+    """(ids (B, T) int64, attention_mask (B, T) bool, True = real token) with T = max_len or the longest
+    sequence; pads on the right."""
     rows = [check_id_array(f"sequences[{i}]", s, ndim=1) for i, s in enumerate(sequences)]
     if not rows:
         raise ValueError("pad_batch needs at least one sequence, got none")
@@ -20,11 +21,11 @@ def pad_batch(sequences, pad_id, max_len=None):
     elif check_positive_int("max_len", max_len) < longest:
         raise ValueError(f"a sequence has {longest} tokens, more than max_len={max_len}; truncate it first")
     ids = np.full((len(rows), max_len), pad_id, dtype=np.int64)
-    mask = np.zeros((len(rows), max_len), dtype=bool)
+    attention_mask = np.zeros((len(rows), max_len), dtype=bool)
     for i, r in enumerate(rows):
         ids[i, :len(r)] = r
-        mask[i, :len(r)] = True
-    return ids, mask
+        attention_mask[i, :len(r)] = True
+    return ids, attention_mask
 
 
 def length_buckets(lengths, batch_size, rng, pool_batches=50):

@@ -1,4 +1,5 @@
 """Pure forward/backward pairs on ndarrays: `out, cache = f_forward(...)`, `grads = f_backward(dout, cache)`."""
+from .adam import adam_step
 from .activations import (dropout_backward, dropout_forward, erf, gelu_backward, gelu_forward,
                           relu_backward, relu_forward, tanh_backward, tanh_forward)
 from .attention import attention_backward, attention_forward, causal_mask
@@ -14,5 +15,5 @@ __all__ = [
     "dropout_forward", "dropout_backward", "erf",
     "softmax_forward", "softmax_backward", "log_softmax_forward", "log_softmax_backward",
     "cross_entropy_forward", "cross_entropy_backward", "mse_forward", "mse_backward",
-    "attention_forward", "attention_backward", "causal_mask",
+    "attention_forward", "attention_backward", "causal_mask", "adam_step",
 ]

@@ -12,8 +12,8 @@ from numba import njit, prange
 
 from ..functional import losses as reference
 from ..functional.losses import check_cross_entropy_inputs
-from .softmax import KERNEL_DTYPES, KERNEL_OPTIONS, exp_nonpositive, row_max
-from .threads import run_kernel
+from .compile import row_kernel
+from .softmax import KERNEL_DTYPES, exp_nonpositive, row_max
 
 
 @njit(inline="always")
@@ -30,17 +30,10 @@ def log_softmax_row(x, logp, i):
         out[j] = row[j] - shift
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
+@row_kernel
 def log_softmax_rows(x, logp):
     """logp = x - max - log(sum(exp(x - max))) row by row.  x, logp: (N, V)."""
     for i in prange(x.shape[0]):
-        log_softmax_row(x, logp, i)
-
-
-@njit(nogil=True, **KERNEL_OPTIONS)
-def log_softmax_rows_serial(x, logp):
-    """log_softmax_rows in the calling thread only."""
-    for i in range(x.shape[0]):
         log_softmax_row(x, logp, i)
 
 
@@ -57,17 +50,10 @@ def cross_entropy_grad_row(logp, targets, keep, scale, d, i):
     out[targets[i]] -= scale
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
+@row_kernel
 def cross_entropy_grad_rows(logp, targets, keep, scale, d):
     """d = scale * (exp(logp) - onehot(target)) on kept rows, 0 on ignored ones.  logp, d: (N, V)."""
     for i in prange(logp.shape[0]):
-        cross_entropy_grad_row(logp, targets, keep, scale, d, i)
-
-
-@njit(nogil=True, **KERNEL_OPTIONS)
-def cross_entropy_grad_rows_serial(logp, targets, keep, scale, d):
-    """cross_entropy_grad_rows in the calling thread only."""
-    for i in range(logp.shape[0]):
         cross_entropy_grad_row(logp, targets, keep, scale, d, i)
 
 
@@ -80,7 +66,7 @@ def cross_entropy_forward(logits, targets, ignore_index=-100):
     if logits.dtype not in KERNEL_DTYPES:
         return reference.cross_entropy_forward(logits, targets, ignore_index)
     logp = np.empty(flat_logits.shape, logits.dtype)
-    run_kernel(log_softmax_rows, log_softmax_rows_serial, logp.size, np.ascontiguousarray(flat_logits), logp)
+    log_softmax_rows(np.ascontiguousarray(flat_logits), logp)
     rows = np.nonzero(keep)[0]
     loss = -logp[rows, flat_t[rows]].sum() / max(n, 1)
     return float(loss), (logp, flat_t, keep, n, logits.shape)
@@ -92,6 +78,5 @@ def cross_entropy_backward(dloss, cache):
     if logp.dtype not in KERNEL_DTYPES:
         return reference.cross_entropy_backward(dloss, cache)
     d = np.empty_like(logp)
-    run_kernel(cross_entropy_grad_rows, cross_entropy_grad_rows_serial, d.size,
-               logp, flat_t, keep, logp.dtype.type(dloss / max(n, 1)), d)
+    cross_entropy_grad_rows(logp, flat_t, keep, logp.dtype.type(dloss / max(n, 1)), d)
     return d.reshape(shape)

@@ -22,8 +22,8 @@ from numba import njit, prange, types
 from numba.extending import overload
 
 from ..functional.checks import check_float
-from .softmax import KERNEL_OPTIONS, exp_nonpositive
-from .threads import run_kernel
+from .compile import row_kernel
+from .softmax import exp_nonpositive
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -120,8 +120,8 @@ def gelu_tanh_backward_at(dout, x, s, dx, i):
 
 # Each kernel has one loop per form: a test inside a single loop would stop it from vectorizing.
 # The *_at helpers are plain @njit functions, which the compiler inlines into the loops; with
-# Numba's inline="always" the serial loops did not vectorize (measured: 10x slower).
-@njit(parallel=True, **KERNEL_OPTIONS)
+# Numba's inline="always" the serial loops did not vectorize.
+@row_kernel
 def gelu_rows(x, out, s, tanh_form):
     """GELU of every element (tanh_form=True: GPT-2's tanh form, else exact with Phi).  x, out, s: (N,)."""
     if tanh_form:
@@ -132,18 +132,7 @@ def gelu_rows(x, out, s, tanh_form):
             gelu_erf_at(x, out, s, i)
 
 
-@njit(nogil=True, **KERNEL_OPTIONS)
-def gelu_rows_serial(x, out, s, tanh_form):
-    """gelu_rows in the calling thread only."""
-    if tanh_form:
-        for i in range(x.shape[0]):
-            gelu_tanh_at(x, out, s, i)
-    else:
-        for i in range(x.shape[0]):
-            gelu_erf_at(x, out, s, i)
-
-
-@njit(parallel=True, **KERNEL_OPTIONS)
+@row_kernel
 def gelu_backward_rows(dout, x, s, tanh_form, dx):
     """dx from dout, x and the forward's s.  all: (N,)."""
     if tanh_form:
@@ -154,17 +143,6 @@ def gelu_backward_rows(dout, x, s, tanh_form, dx):
             gelu_erf_backward_at(dout, x, s, dx, i)
 
 
-@njit(nogil=True, **KERNEL_OPTIONS)
-def gelu_backward_rows_serial(dout, x, s, tanh_form, dx):
-    """gelu_backward_rows in the calling thread only."""
-    if tanh_form:
-        for i in range(x.shape[0]):
-            gelu_tanh_backward_at(dout, x, s, dx, i)
-    else:
-        for i in range(x.shape[0]):
-            gelu_erf_backward_at(dout, x, s, dx, i)
-
-
 def gelu_forward(x, approximate="none"):
     """GELU.   approximate="none": x * Phi(x) with erf (BERT); "tanh": GPT-2's form.  x: (...) -> (...)."""
     check_float("x", x)
@@ -172,7 +150,7 @@ def gelu_forward(x, approximate="none"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
     flat = np.ascontiguousarray(x).reshape(-1)
     out, s = np.empty_like(flat), np.empty_like(flat)
-    run_kernel(gelu_rows, gelu_rows_serial, flat.size, flat, out, s, approximate == "tanh")
+    gelu_rows(flat, out, s, approximate == "tanh")
     return out.reshape(x.shape), (x, s.reshape(x.shape), approximate)
 
 
@@ -182,6 +160,6 @@ def gelu_backward(dout, cache):
     flat_x = np.ascontiguousarray(x).reshape(-1)
     dx = np.empty_like(flat_x)
     d = np.ascontiguousarray(dout, dtype=x.dtype).reshape(-1)
-    run_kernel(gelu_backward_rows, gelu_backward_rows_serial, dx.size, d, flat_x, s.reshape(-1), kind == "tanh", dx)
+    gelu_backward_rows(d, flat_x, s.reshape(-1), kind == "tanh", dx)
     return dx.reshape(x.shape)
 

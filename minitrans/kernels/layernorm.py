@@ -8,8 +8,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from ..functional.checks import check_float, check_last_dim
-from . import threads
-from .softmax import KERNEL_OPTIONS
+from .compile import row_kernel
 
 
 @njit(inline="always")
@@ -33,17 +32,10 @@ def layernorm_row(x, gamma, beta, eps, out, xhat, rstd, i):
         out[i, j] = h * gamma[j] + beta[j]
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
+@row_kernel
 def layernorm_rows(x, gamma, beta, eps, out, xhat, rstd):
     """Row-wise layernorm.  x, out, xhat: (N, C); gamma, beta: (C,); rstd: (N,)."""
     for i in prange(x.shape[0]):
-        layernorm_row(x, gamma, beta, eps, out, xhat, rstd, i)
-
-
-@njit(nogil=True, **KERNEL_OPTIONS)
-def layernorm_rows_serial(x, gamma, beta, eps, out, xhat, rstd):
-    """layernorm_rows in the calling thread only."""
-    for i in range(x.shape[0]):
         layernorm_row(x, gamma, beta, eps, out, xhat, rstd, i)
 
 
@@ -70,17 +62,10 @@ def layernorm_backward_part(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_par
             dx[i, j] = rstd[i] * (dout[i, j] * gamma[j] - mean_g - xhat[i, j] * mean_gh)
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
+@row_kernel
 def layernorm_backward_rows(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_parts):
     """dx: (N, C); dgamma_parts, dbeta_parts: (n_parts, C) partial sums over rows, one part per thread."""
     for p in prange(dgamma_parts.shape[0]):
-        layernorm_backward_part(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_parts, p)
-
-
-@njit(nogil=True, **KERNEL_OPTIONS)
-def layernorm_backward_rows_serial(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_parts):
-    """layernorm_backward_rows in the calling thread only."""
-    for p in range(dgamma_parts.shape[0]):
         layernorm_backward_part(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_parts, p)
 
 
@@ -92,8 +77,8 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
     x2 = np.ascontiguousarray(x).reshape(-1, C)
     out, xhat = np.empty_like(x2), np.empty_like(x2)
     rstd = np.empty((x2.shape[0], 1), dtype=x.dtype)
-    threads.run_kernel(layernorm_rows, layernorm_rows_serial, x2.size, x2, gamma.astype(x.dtype, copy=False),
-                       beta.astype(x.dtype, copy=False), x.dtype.type(eps), out, xhat, rstd[:, 0])
+    layernorm_rows(x2, gamma.astype(x.dtype, copy=False), beta.astype(x.dtype, copy=False), x.dtype.type(eps),
+                   out, xhat, rstd[:, 0])
     shape = x.shape
     return out.reshape(shape), (xhat.reshape(shape), rstd.reshape(shape[:-1] + (1,)), gamma)
 
@@ -107,7 +92,6 @@ def layernorm_backward(dout, cache):
     n_parts = get_num_threads()          # the serial kernel goes through the same parts, so both sum alike
     dgamma_parts = np.zeros((n_parts, C), dtype=xhat.dtype)
     dbeta_parts = np.zeros((n_parts, C), dtype=xhat.dtype)
-    threads.run_kernel(layernorm_backward_rows, layernorm_backward_rows_serial, d2.size,
-                       d2, np.ascontiguousarray(xhat).reshape(-1, C), rstd.reshape(-1),
-                       gamma.astype(xhat.dtype, copy=False), dx, dgamma_parts, dbeta_parts)
+    layernorm_backward_rows(d2, np.ascontiguousarray(xhat).reshape(-1, C), rstd.reshape(-1),
+                            gamma.astype(xhat.dtype, copy=False), dx, dgamma_parts, dbeta_parts)
     return dx.reshape(xhat.shape), dgamma_parts.sum(axis=0), dbeta_parts.sum(axis=0)

@@ -18,14 +18,9 @@ from numba.extending import overload
 
 from ..functional import softmax as reference
 from ..functional.checks import check_broadcast, check_float
-from .threads import run_kernel
+from .compile import KERNEL_OPTIONS, row_kernel
 
 KERNEL_DTYPES = (np.float32, np.float64)
-FASTMATH = {"reassoc", "contract"}   # lets row sums vectorize; never assumes "no inf" (masks use -inf)
-# Every kernel is compiled with these. error_model="numpy": x / 0 gives inf as in NumPy instead of
-# raising ZeroDivisionError; without it each division in a loop carries a check that stops the
-# compiler from vectorizing the loop (GELU in one thread, (768, 512) float32: 1.85 ms -> 0.19 ms).
-KERNEL_OPTIONS = dict(cache=True, fastmath=FASTMATH, error_model="numpy")
 
 
 # e**x for x <= 0, written so that the compiler can vectorize it (math.exp is a library call it cannot).
@@ -122,7 +117,7 @@ def masked_softmax_row(row, x, mask, bias, scale, causal, probs):
         p[j] *= inverse
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
+@row_kernel
 def masked_softmax_rows(x, mask, bias, scale, causal, probs):
     """probs = softmax(x * scale + bias) over the last axis, masked; probs may be x itself.
 
@@ -134,15 +129,8 @@ def masked_softmax_rows(x, mask, bias, scale, causal, probs):
 
 
 @njit(nogil=True, **KERNEL_OPTIONS)
-def masked_softmax_rows_serial(x, mask, bias, scale, causal, probs):
-    """masked_softmax_rows in the calling thread only (for small arrays)."""
-    for row in range(x.shape[0] * x.shape[1] * x.shape[2]):
-        masked_softmax_row(row, x, mask, bias, scale, causal, probs)
-
-
-@njit(nogil=True, **KERNEL_OPTIONS)
 def masked_softmax_rows_inplace(scores, mask, bias, scale, causal):
-    """masked_softmax_rows_serial writing the probabilities over the scores (attention's parts use it).
+    """masked_softmax_rows in the calling thread, writing the probabilities over the scores (attention's parts use it).
 
     One array passed once lets the compiler vectorize the row loops; the same array passed as
     both x and probs does not (it must then assume the two may overlap in any way).
@@ -165,7 +153,7 @@ def softmax_backward_row(row, dprobs, probs, keep, dx):
         out[j] = p[j] * (g[j] * k_row[j] - dot)
 
 
-@njit(parallel=True, **KERNEL_OPTIONS)
+@row_kernel
 def softmax_backward_rows(dprobs, probs, keep, dx):
     """dx = p * (g - sum(g * p)) with g = dprobs * keep, row by row; dx may be dprobs itself.
 
@@ -177,15 +165,8 @@ def softmax_backward_rows(dprobs, probs, keep, dx):
 
 
 @njit(nogil=True, **KERNEL_OPTIONS)
-def softmax_backward_rows_serial(dprobs, probs, keep, dx):
-    """softmax_backward_rows in the calling thread only (for small arrays)."""
-    for row in range(probs.shape[0] * probs.shape[1] * probs.shape[2]):
-        softmax_backward_row(row, dprobs, probs, keep, dx)
-
-
-@njit(nogil=True, **KERNEL_OPTIONS)
 def softmax_backward_rows_inplace(dprobs, probs, keep):
-    """softmax_backward_rows_serial writing dx over dprobs (see masked_softmax_rows_inplace)."""
+    """softmax_backward_rows in the calling thread, writing dx over dprobs (see masked_softmax_rows_inplace)."""
     for row in range(probs.shape[0] * probs.shape[1] * probs.shape[2]):
         softmax_backward_row(row, dprobs, probs, keep, dprobs)
 
@@ -233,7 +214,7 @@ def softmax_forward(x, mask=None):
     mask4 = rows_of(mask, x.shape[-1], bool)
     zeros = np.zeros((1, 1, 1, x.shape[-1]), x.dtype)
     p = np.empty(x4.shape, dtype=x.dtype)
-    run_kernel(masked_softmax_rows, masked_softmax_rows_serial, p.size, x4, mask4, zeros, x.dtype.type(1.0), False, p)
+    masked_softmax_rows(x4, mask4, zeros, x.dtype.type(1.0), False, p)
     p = p.reshape(x.shape)
     return p, p
 
@@ -249,5 +230,5 @@ def softmax_backward(dout, cache):
     dout4 = np.ascontiguousarray(dout).reshape(shape4)
     dx = np.empty(p4.shape, dtype=p.dtype)
     ones = rows_of(None, p.shape[-1], p.dtype)                 # no dropout keep-mask
-    run_kernel(softmax_backward_rows, softmax_backward_rows_serial, dx.size, dout4, p4, ones, dx)
+    softmax_backward_rows(dout4, p4, ones, dx)
     return dx.reshape(p.shape)

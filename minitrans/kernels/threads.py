@@ -54,9 +54,16 @@ kernel_lock = threading.Lock()
 
 
 def choose_threading_layer():
-    """Select Numba's workqueue threading layer unless the user chose one with NUMBA_THREADING_LAYER."""
-    if not os.environ.get("NUMBA_THREADING_LAYER"):
+    """Select Numba's workqueue threading layer; True when done. Nothing is done when you chose a layer
+    with NUMBA_THREADING_LAYER, or when a parallel kernel already ran (the layer is then fixed)."""
+    if os.environ.get("NUMBA_THREADING_LAYER"):
+        return False
+    try:
+        numba.threading_layer()
+        return False                             # already started: too late to choose
+    except ValueError:
         numba.config.THREADING_LAYER = "workqueue"
+        return True
 
 
 # Below this many elements a kernel runs in the calling thread (see the module docstring).

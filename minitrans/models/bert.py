@@ -7,7 +7,7 @@
 
 forward/backward follow the minitrans contract with two outputs:
 `forward(ids, segment_ids, attention_mask) -> (hidden, pooled, cache)` and
-`backward(dhidden, dpooled, cache)`, where either gradient may be None.
+`backward((dhidden, dpooled), cache)`, one upstream gradient per output, either may be None.
 The task heads (pretraining, classification, tagging, QA, multiple choice)
 live in bert_heads.py and each hold a reference to this body.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import functional as F
+from .. import ops
 from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
 from .config import PresetConfig
 
@@ -87,15 +87,15 @@ class BertModel(Module):
         self.config = config
         c, dtype = config, np.dtype(config.dtype)
         rng = np.random.default_rng(c.seed)
-        self.tok_emb = Embedding(c.vocab_size, c.d_model, rng, 0.02, dtype)
-        self.pos_emb = Embedding(c.max_position, c.d_model, rng, 0.02, dtype)
-        self.seg_emb = Embedding(c.type_vocab_size, c.d_model, rng, 0.02, dtype)
-        self.emb_norm = LayerNorm(c.d_model, c.layer_norm_eps, dtype)
-        self.emb_drop = Dropout(c.dropout, rng)
+        self.tok_emb = Embedding(c.vocab_size, c.d_model, rng=rng, std=0.02, dtype=dtype)
+        self.pos_emb = Embedding(c.max_position, c.d_model, rng=rng, std=0.02, dtype=dtype)
+        self.seg_emb = Embedding(c.type_vocab_size, c.d_model, rng=rng, std=0.02, dtype=dtype)
+        self.emb_norm = LayerNorm(c.d_model, eps=c.layer_norm_eps, dtype=dtype)
+        self.emb_drop = Dropout(c.dropout, rng=rng)
         self.blocks = [TransformerBlock(c.d_model, c.n_head, c.d_ff, norm_first=False, activation=c.activation,
                                         dropout=c.dropout, eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
                        for _ in range(c.n_layer)]
-        self.pooler = Linear(c.d_model, c.d_model, True, rng, 0.02, dtype)
+        self.pooler = Linear(c.d_model, c.d_model, rng=rng, std=0.02, dtype=dtype)
 
     # ---------------------------------------------------------------- checks
     def check_inputs(self, ids, segment_ids=None, attention_mask=None):
@@ -138,50 +138,51 @@ class BertModel(Module):
         -> hidden states h: (B, T, C), cache."""
         segment_ids, attention_mask = self.check_inputs(ids, segment_ids, attention_mask)
         T = ids.shape[1]
-        tok, ct = self.tok_emb.forward(ids)
-        pos, cp = self.pos_emb.forward(np.arange(T))
-        seg, cs = self.seg_emb.forward(segment_ids)
-        x, cn = self.emb_norm.forward(tok + pos + seg)
-        x, cd = self.emb_drop.forward(x)
+        tok, tok_cache = self.tok_emb.forward(ids)
+        pos, pos_cache = self.pos_emb.forward(np.arange(T))
+        seg, seg_cache = self.seg_emb.forward(segment_ids)
+        x, norm_cache = self.emb_norm.forward(tok + pos + seg)
+        x, dropout_cache = self.emb_drop.forward(x)
         block_caches = []
         for block in self.blocks:
-            x, cb = block.forward(x, mask=attention_mask)
-            block_caches.append(cb)
-        return x, {"tok": ct, "pos": cp, "seg": cs, "norm": cn, "drop": cd, "blocks": block_caches}
+            x, block_cache = block.forward(x, mask=attention_mask)
+            block_caches.append(block_cache)
+        return x, {"tok_emb": tok_cache, "pos_emb": pos_cache, "seg_emb": seg_cache, "emb_norm": norm_cache,
+                   "emb_dropout": dropout_cache, "blocks": block_caches}
 
     def hidden_backward(self, dh, cache):
         """dh: (B, T, C) -> None; adds into every body parameter's grad (not the pooler's)."""
-        for block, cb in zip(reversed(self.blocks), reversed(cache["blocks"])):
-            dh = block.backward(dh, cb)
-        dx = self.emb_norm.backward(self.emb_drop.backward(dh, cache["drop"]), cache["norm"])
-        self.tok_emb.backward(dx, cache["tok"])
-        self.pos_emb.backward(dx.sum(axis=0), cache["pos"])
-        self.seg_emb.backward(dx, cache["seg"])
+        for block, block_cache in zip(reversed(self.blocks), reversed(cache["blocks"])):
+            dh = block.backward(dh, block_cache)
+        dx = self.emb_norm.backward(self.emb_drop.backward(dh, cache["emb_dropout"]), cache["emb_norm"])
+        self.tok_emb.backward(dx, cache["tok_emb"])
+        self.pos_emb.backward(dx.sum(axis=0), cache["pos_emb"])
+        self.seg_emb.backward(dx, cache["seg_emb"])
 
     # ---------------------------------------------------------------- pooler
     def pool_forward(self, h):
         """h: (B, T, C) -> pooled = tanh(h[:, 0] @ W + b): (B, C), cache."""
-        z, cl = self.pooler.forward(h[:, 0])
-        pooled, ct = F.tanh_forward(z)
-        return pooled, (cl, ct, h.shape)
+        z, linear_cache = self.pooler.forward(h[:, 0])
+        pooled, tanh_cache = ops.tanh_forward(z)
+        return pooled, {"linear": linear_cache, "tanh": tanh_cache, "hidden_shape": h.shape}
 
     def pool_backward(self, dpooled, cache):
         """dpooled: (B, C) -> dh: (B, T, C), zero except at position 0 ([CLS])."""
-        cl, ct, shape = cache
-        dh = np.zeros(shape, dtype=dpooled.dtype)
-        dh[:, 0] = self.pooler.backward(F.tanh_backward(dpooled, ct), cl)
+        dh = np.zeros(cache["hidden_shape"], dtype=dpooled.dtype)
+        dh[:, 0] = self.pooler.backward(ops.tanh_backward(dpooled, cache["tanh"]), cache["linear"])
         return dh
 
     # ------------------------------------------------------------ full model
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """ids, segment_ids: (B, T) ints, attention_mask: bool (B, T) or None
         -> hidden: (B, T, C), pooled: (B, C), cache."""
-        h, ch = self.hidden_forward(ids, segment_ids, attention_mask)
-        pooled, cp = self.pool_forward(h)
-        return h, pooled, {"hidden": ch, "pool": cp}
+        h, hidden_cache = self.hidden_forward(ids, segment_ids, attention_mask)
+        pooled, pool_cache = self.pool_forward(h)
+        return h, pooled, {"hidden": hidden_cache, "pool": pool_cache}
 
-    def backward(self, dhidden, dpooled, cache):
-        """dhidden: (B, T, C) or None, dpooled: (B, C) or None -> None; adds into every parameter's grad."""
+    def backward(self, douts, cache):
+        """douts = (dhidden: (B, T, C) or None, dpooled: (B, C) or None) -> None; adds into every parameter's grad."""
+        dhidden, dpooled = douts
         if dhidden is None and dpooled is None:
             raise ValueError("BertModel.backward needs dhidden or dpooled (both were None)")
         if dpooled is not None:
@@ -192,4 +193,4 @@ class BertModel(Module):
     def attention_maps(self, cache):
         """Per layer the (B, H, T, T) attention probabilities of a forward cache, for plotting."""
         blocks = cache["hidden"]["blocks"] if "hidden" in cache else cache["blocks"]
-        return [block.attention_maps(cb) for block, cb in zip(self.blocks, blocks)]
+        return [TransformerBlock.attention_map(block_cache) for block_cache in blocks]

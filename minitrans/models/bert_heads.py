@@ -8,8 +8,7 @@
 Each head holds its body as `head.bert`, so `head.parameters()` covers both and an
 optimizer built on the head trains everything. `head.predict(batch)` gives the
 predictions in eval mode. A batch is a dict of arrays: "ids" (B, T), optional
-"segment_ids" (B, T) and "attention_mask" (bool, True = real token; "mask" is accepted
-too, as data.pad_batch and the GPT heads name it), and the targets of the task:
+"segment_ids" (B, T) and "attention_mask" (bool, True = real token), and the targets of the task:
 
     BertForPreTraining              "mlm_labels" (B, T): original id at masked positions, -100 elsewhere;
                                     "nsp_labels" (B,): 1 = B follows A, 0 = B is random (as data.nsp_pairs)
@@ -20,8 +19,7 @@ too, as data.pad_batch and the GPT heads name it), and the targets of the task:
 """
 import numpy as np
 
-from .. import functional as F
-from .. import kernels
+from .. import ops
 from ..nn import Activation, Dropout, LayerNorm, Linear, Module, Parameter
 from .bert import BertModel
 
@@ -65,11 +63,11 @@ class BertHead(Module):
 
     def new_linear(self, out_features):
         """A d_model -> out_features Linear with BERT's init (normal 0.02), in the body's dtype."""
-        return Linear(self.bert.config.d_model, out_features, True, self.rng, 0.02, self.bert.dtype)
+        return Linear(self.bert.config.d_model, out_features, rng=self.rng, std=0.02, dtype=self.bert.dtype)
 
     def new_dropout(self, dropout):
         """Dropout with probability `dropout`, or the body's when None."""
-        return Dropout(self.bert.config.dropout if dropout is None else dropout, self.rng)
+        return Dropout(self.bert.config.dropout if dropout is None else dropout, rng=self.rng)
 
     def read_batch(self, batch, with_targets=True):
         """(ids, segment_ids, attention_mask) of a batch dict that holds ids (and this head's targets)."""
@@ -79,9 +77,7 @@ class BertHead(Module):
         missing = [k for k in needed if k not in batch]
         if missing:
             raise ValueError(f"{type(self).__name__} needs batch keys {list(needed)}; missing {missing}")
-        if "attention_mask" in batch and "mask" in batch:
-            raise ValueError("give the padding mask once, as 'attention_mask' or as 'mask', not both")
-        return batch["ids"], batch.get("segment_ids"), batch.get("attention_mask", batch.get("mask"))
+        return batch["ids"], batch.get("segment_ids"), batch.get("attention_mask")
 
     def loss(self, batch, backward=True):
         """Forward, the task loss and (when backward) the backward pass that adds into every p.grad
@@ -114,11 +110,11 @@ class BertHead(Module):
 def classification_terms(logits, labels):
     """Cross-entropy over the last axis of logits (labels -100 ignored) -> (loss, dlogits, metrics)."""
     labels = np.asarray(labels)
-    loss, cache = kernels.cross_entropy_forward(logits, labels)
+    loss, cache = ops.cross_entropy_forward(logits, labels)
     scored = labels != IGNORE_INDEX
     n = int(scored.sum())
     acc = float(np.mean(logits.argmax(-1)[scored] == labels[scored])) if n else 0.0
-    return loss, kernels.cross_entropy_backward(1.0, cache), {"loss": loss, "accuracy": acc, "count": n}
+    return loss, ops.cross_entropy_backward(1.0, cache), {"loss": loss, "accuracy": acc, "count": n}
 
 
 # ------------------------------------------------------------------ pretraining
@@ -135,52 +131,55 @@ class BertForPreTraining(BertHead):
         self.targets = ("mlm_labels", "nsp_labels") if nsp else ("mlm_labels",)
         self.mlm_dense = self.new_linear(c.d_model)
         self.mlm_act = Activation(c.activation)
-        self.mlm_norm = LayerNorm(c.d_model, c.layer_norm_eps, bert.dtype)
+        self.mlm_norm = LayerNorm(c.d_model, eps=c.layer_norm_eps, dtype=bert.dtype)
         self.mlm_bias = Parameter(np.zeros(c.vocab_size, dtype=bert.dtype))
         self.nsp_head = self.new_linear(2) if nsp else None
 
     def mlm_forward(self, x):
         """x: (N, C) hidden states of the masked positions -> logits: (N, V), cache."""
-        t, c1 = self.mlm_dense.forward(x)
-        t, c2 = self.mlm_act.forward(t)
-        t, c3 = self.mlm_norm.forward(t)
-        logits, c4 = F.linear_forward(t, self.bert.tok_emb.weight.data.T, self.mlm_bias.data)
-        return logits, (c1, c2, c3, c4)
+        cache = {}
+        t, cache["dense"] = self.mlm_dense.forward(x)
+        t, cache["act"] = self.mlm_act.forward(t)
+        t, cache["norm"] = self.mlm_norm.forward(t)
+        logits, cache["decoder"] = ops.linear_forward(t, self.bert.tok_emb.weight.data.T, self.mlm_bias.data)
+        return logits, cache
 
     def mlm_backward(self, dlogits, cache):
         """dlogits: (N, V) -> dx: (N, C); the decoder's gradient goes into the token embedding."""
-        c1, c2, c3, c4 = cache
-        dt, dEt, dbias = F.linear_backward(dlogits, c4)
-        self.bert.tok_emb.weight.grad += dEt.T
+        dt, dEt, dbias = ops.linear_backward(dlogits, cache["decoder"])
+        self.bert.tok_emb.weight.grad += dEt.T                   # the decoder is the token embedding, tied
         self.mlm_bias.grad += dbias
-        dt = self.mlm_act.backward(self.mlm_norm.backward(dt, c3), c2)
-        return self.mlm_dense.backward(dt, c1)
+        dt = self.mlm_norm.backward(dt, cache["norm"])
+        dt = self.mlm_act.backward(dt, cache["act"])
+        return self.mlm_dense.backward(dt, cache["dense"])
 
-    def forward(self, ids, segment_ids=None, attention_mask=None, masked=None):
-        """masked: bool (B, T), the positions to predict (default: all)
-        -> mlm_logits: (N, V) for the N masked positions in row-major order, nsp_logits: (B, 2) or None, cache."""
-        h, pooled, cb = self.bert.forward(ids, segment_ids, attention_mask)
-        if masked is None:
-            masked = np.ones(ids.shape, dtype=bool)
-        if not isinstance(masked, np.ndarray) or masked.dtype != np.bool_ or masked.shape != ids.shape:
-            got = f"{getattr(masked, 'dtype', type(masked))} {getattr(masked, 'shape', '')}"
-            raise TypeError(f"masked must be a boolean array of shape {ids.shape}, got {got}")
-        mlm_logits, cm = self.mlm_forward(h[masked])
-        nsp_logits, cn = (None, None) if self.nsp_head is None else self.nsp_head.forward(pooled)
-        return mlm_logits, nsp_logits, (cb, cm, cn, masked, h.shape)
+    def forward(self, ids, segment_ids=None, attention_mask=None, predict_positions=None):
+        """predict_positions: bool (B, T), the (masked) positions to predict (default: all)
+        -> mlm_logits: (N, V) for the N positions in row-major order, nsp_logits: (B, 2) or None, cache."""
+        h, pooled, bert_cache = self.bert.forward(ids, segment_ids, attention_mask)
+        if predict_positions is None:
+            predict_positions = np.ones(ids.shape, dtype=bool)
+        if not isinstance(predict_positions, np.ndarray) or predict_positions.dtype != np.bool_ \
+                or predict_positions.shape != ids.shape:
+            got = f"{getattr(predict_positions, 'dtype', type(predict_positions))} {getattr(predict_positions, 'shape', '')}"
+            raise TypeError(f"predict_positions must be a boolean array of shape {ids.shape}, got {got}")
+        mlm_logits, mlm_cache = self.mlm_forward(h[predict_positions])
+        nsp_logits, nsp_cache = (None, None) if self.nsp_head is None else self.nsp_head.forward(pooled)
+        return mlm_logits, nsp_logits, {"bert": bert_cache, "mlm": mlm_cache, "nsp": nsp_cache,
+                                        "predict_positions": predict_positions, "hidden_shape": h.shape}
 
-    def backward(self, dmlm_logits, dnsp_logits, cache):
-        """dmlm_logits: (N, V) or None, dnsp_logits: (B, 2) or None -> None; adds into every grad."""
-        cb, cm, cn, masked, shape = cache
+    def backward(self, douts, cache):
+        """douts = (dmlm_logits: (N, V) or None, dnsp_logits: (B, 2) or None) -> None; adds into every grad."""
+        dmlm_logits, dnsp_logits = douts
         dh = dpooled = None
         if dmlm_logits is not None:
-            dh = np.zeros(shape, dtype=dmlm_logits.dtype)
-            dh[masked] = self.mlm_backward(dmlm_logits, cm)
+            dh = np.zeros(cache["hidden_shape"], dtype=dmlm_logits.dtype)
+            dh[cache["predict_positions"]] = self.mlm_backward(dmlm_logits, cache["mlm"])
         if dnsp_logits is not None:
             if self.nsp_head is None:
                 raise ValueError("this head was built with nsp=False: there is no NSP gradient to take")
-            dpooled = self.nsp_head.backward(dnsp_logits, cn)
-        self.bert.backward(dh, dpooled, cb)
+            dpooled = self.nsp_head.backward(dnsp_logits, cache["nsp"])
+        self.bert.backward((dh, dpooled), cache["bert"])
 
     def loss(self, batch, backward=True):
         """MLM cross-entropy over the masked tokens (+ NSP cross-entropy) -> (loss, metrics) with
@@ -189,9 +188,9 @@ class BertForPreTraining(BertHead):
         labels = np.asarray(batch["mlm_labels"])
         if labels.shape != np.shape(ids):
             raise ValueError(f"mlm_labels must have the shape of ids {np.shape(ids)}, got {labels.shape}")
-        masked = labels != IGNORE_INDEX
-        mlm_logits, nsp_logits, cache = self.forward(ids, segment_ids, attention_mask, masked)
-        loss, dmlm, m = classification_terms(mlm_logits, labels[masked])
+        predict_positions = labels != IGNORE_INDEX
+        mlm_logits, nsp_logits, cache = self.forward(ids, segment_ids, attention_mask, predict_positions)
+        loss, dmlm, m = classification_terms(mlm_logits, labels[predict_positions])
         metrics = {"mlm_loss": loss, "mlm_acc": m["accuracy"], "tokens": m["count"]}
         dnsp = None
         if self.nsp_head is not None:
@@ -199,7 +198,7 @@ class BertForPreTraining(BertHead):
             loss += nsp_loss
             metrics.update(nsp_loss=nsp_loss, nsp_acc=n["accuracy"])
         if backward:
-            self.backward(dmlm, dnsp, cache)
+            self.backward((dmlm, dnsp), cache)
         return loss, {"loss": loss, **metrics}
 
     def decode(self, mlm_logits, nsp_logits, batch):
@@ -225,22 +224,22 @@ class BertForSequenceClassification(BertHead):
 
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """ids: (B, T) -> logits: (B, num_labels), cache."""
-        _, pooled, cb = self.bert.forward(ids, segment_ids, attention_mask)
-        x, cd = self.drop.forward(pooled)
-        logits, cc = self.classifier.forward(x)
-        return logits, (cb, cd, cc)
+        _, pooled, bert_cache = self.bert.forward(ids, segment_ids, attention_mask)
+        x, dropout_cache = self.drop.forward(pooled)
+        logits, classifier_cache = self.classifier.forward(x)
+        return logits, {"bert": bert_cache, "dropout": dropout_cache, "classifier": classifier_cache}
 
     def backward(self, dlogits, cache):
         """dlogits: (B, num_labels) -> None."""
-        cb, cd, cc = cache
-        self.bert.backward(None, self.drop.backward(self.classifier.backward(dlogits, cc), cd), cb)
+        dpooled = self.drop.backward(self.classifier.backward(dlogits, cache["classifier"]), cache["dropout"])
+        self.bert.backward((None, dpooled), cache["bert"])
 
     def loss_terms(self, logits, batch):
         """Cross-entropy (metrics loss, accuracy, count); for num_labels=1 squared error (loss, mse, count)."""
         if self.num_labels > 1:
             return classification_terms(logits, batch["labels"])
-        loss, cache = F.mse_forward(logits[:, 0], np.asarray(batch["labels"]))
-        return loss, F.mse_backward(1.0, cache)[:, None], {"loss": loss, "mse": loss, "count": len(logits)}
+        loss, cache = ops.mse_forward(logits[:, 0], np.asarray(batch["labels"]))
+        return loss, ops.mse_backward(1.0, cache)[:, None], {"loss": loss, "mse": loss, "count": len(logits)}
 
     def decode(self, logits, batch):
         """Class ids (B,), or the predicted values (B,) for regression."""
@@ -262,22 +261,22 @@ class BertForTokenClassification(BertHead):
 
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """ids: (B, T) -> logits: (B, T, num_labels), cache."""
-        h, _, cb = self.bert.forward(ids, segment_ids, attention_mask)
-        x, cd = self.drop.forward(h)
-        logits, cc = self.classifier.forward(x)
-        return logits, (cb, cd, cc)
+        h, _, bert_cache = self.bert.forward(ids, segment_ids, attention_mask)
+        x, dropout_cache = self.drop.forward(h)
+        logits, classifier_cache = self.classifier.forward(x)
+        return logits, {"bert": bert_cache, "dropout": dropout_cache, "classifier": classifier_cache}
 
     def backward(self, dlogits, cache):
         """dlogits: (B, T, num_labels) -> None."""
-        cb, cd, cc = cache
-        self.bert.backward(self.drop.backward(self.classifier.backward(dlogits, cc), cd), None, cb)
+        dh = self.drop.backward(self.classifier.backward(dlogits, cache["classifier"]), cache["dropout"])
+        self.bert.backward((dh, None), cache["bert"])
 
     def loss_terms(self, logits, batch):
         """Mean cross-entropy over the scored tokens -> metrics loss, accuracy, count (scored tokens)."""
         labels = np.asarray(batch["labels"])
-        mask = self.read_batch(batch)[2]
-        if mask is not None and labels.shape == mask.shape:
-            labels = np.where(mask, labels, IGNORE_INDEX)
+        attention_mask = self.read_batch(batch)[2]
+        if attention_mask is not None and labels.shape == attention_mask.shape:
+            labels = np.where(attention_mask, labels, IGNORE_INDEX)
         return classification_terms(logits, labels)
 
     def decode(self, logits, batch):
@@ -342,18 +341,17 @@ class BertForQuestionAnswering(BertHead):
 
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """ids: (B, T) -> logits: (B, T, 2) ([..., 0] start, [..., 1] end), cache."""
-        h, _, cb = self.bert.forward(ids, segment_ids, attention_mask)
-        logits, cq = self.qa_outputs.forward(h)
+        h, _, bert_cache = self.bert.forward(ids, segment_ids, attention_mask)
+        logits, qa_cache = self.qa_outputs.forward(h)
         if attention_mask is not None:
             logits = np.where(attention_mask[..., None], logits, logits.dtype.type(MASKED_LOGIT))
-        return logits, (cb, cq, attention_mask)
+        return logits, {"bert": bert_cache, "qa_outputs": qa_cache, "attention_mask": attention_mask}
 
     def backward(self, dlogits, cache):
         """dlogits: (B, T, 2) -> None."""
-        cb, cq, attention_mask = cache
-        if attention_mask is not None:
-            dlogits = dlogits * attention_mask[..., None]
-        self.bert.backward(self.qa_outputs.backward(dlogits, cq), None, cb)
+        if cache["attention_mask"] is not None:
+            dlogits = dlogits * cache["attention_mask"][..., None]
+        self.bert.backward((self.qa_outputs.backward(dlogits, cache["qa_outputs"]), None), cache["bert"])
 
     def decode(self, logits, batch):
         """(starts, ends), each (B,): the best spans inside batch["context_mask"], or by default
@@ -370,9 +368,10 @@ class BertForQuestionAnswering(BertHead):
         if starts.shape != ends.shape or np.any(starts > ends):
             raise ValueError(f"start_positions and end_positions must be (B,) ints with start <= end, "
                              f"got {starts.tolist()} and {ends.tolist()}")
-        loss_s, cs = F.cross_entropy_forward(logits[..., 0], starts)
-        loss_e, ce = F.cross_entropy_forward(logits[..., 1], ends)
-        dlogits = np.stack([F.cross_entropy_backward(0.5, cs), F.cross_entropy_backward(0.5, ce)], axis=-1)
+        loss_s, start_cache = ops.cross_entropy_forward(logits[..., 0], starts)
+        loss_e, end_cache = ops.cross_entropy_forward(logits[..., 1], ends)
+        dlogits = np.stack([ops.cross_entropy_backward(0.5, start_cache), ops.cross_entropy_backward(0.5, end_cache)],
+                           axis=-1)
         exact, f1 = span_scores(*self.decode(logits, batch), starts, ends)
         loss = 0.5 * (loss_s + loss_e)
         return loss, dlogits, {"loss": loss, "exact": float(exact.mean()), "f1": float(f1.mean()), "count": len(starts)}
@@ -398,16 +397,15 @@ class BertForMultipleChoice(BertHead):
             if a is not None and np.shape(a) != ids.shape:
                 raise ValueError(f"{name} must have the shape of ids {ids.shape}, got {np.shape(a)}")
             flat.append(None if a is None else a.reshape(B * N, T))
-        _, pooled, cb = self.bert.forward(ids.reshape(B * N, T), *flat)
-        x, cd = self.drop.forward(pooled)
-        scores, cc = self.classifier.forward(x)                        # (B * N, 1)
-        return scores.reshape(B, N), (cb, cd, cc)
+        _, pooled, bert_cache = self.bert.forward(ids.reshape(B * N, T), *flat)
+        x, dropout_cache = self.drop.forward(pooled)
+        scores, classifier_cache = self.classifier.forward(x)                        # (B * N, 1)
+        return scores.reshape(B, N), {"bert": bert_cache, "dropout": dropout_cache, "classifier": classifier_cache}
 
     def backward(self, dlogits, cache):
         """dlogits: (B, n_choices) -> None."""
-        cb, cd, cc = cache
-        dpooled = self.drop.backward(self.classifier.backward(dlogits.reshape(-1, 1), cc), cd)
-        self.bert.backward(None, dpooled, cb)
+        dscores = self.classifier.backward(dlogits.reshape(-1, 1), cache["classifier"])
+        self.bert.backward((None, self.drop.backward(dscores, cache["dropout"])), cache["bert"])
 
     def loss_terms(self, logits, batch):
         """Cross-entropy over the choices -> metrics loss, accuracy, count."""

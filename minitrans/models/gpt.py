@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import functional as F
-from .. import kernels
+from .. import ops
 from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
 from .config import PresetConfig
 
@@ -68,9 +67,9 @@ class GPT(Module):
         self.config = config
         c, dtype = config, np.dtype(config.dtype)
         rng = np.random.default_rng(c.seed)
-        self.wte = Embedding(c.vocab_size, c.n_embd, rng, 0.02, dtype)
-        self.wpe = Embedding(c.block_size, c.n_embd, rng, 0.02, dtype)
-        self.drop = Dropout(c.dropout, rng)
+        self.wte = Embedding(c.vocab_size, c.n_embd, rng=rng, std=0.02, dtype=dtype)
+        self.wpe = Embedding(c.block_size, c.n_embd, rng=rng, std=0.02, dtype=dtype)
+        self.drop = Dropout(c.dropout, rng=rng)
         self.blocks = [TransformerBlock(c.n_embd, c.n_head, 4 * c.n_embd, norm_first=c.norm_first,
                                         activation=c.activation, causal=True, bias=c.bias, dropout=c.dropout,
                                         eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
@@ -79,8 +78,9 @@ class GPT(Module):
         for block in self.blocks:
             for proj in (block.self_attn.sublayer.out, block.ffn.sublayer.down):
                 proj.weight.data *= dtype.type(1.0 / np.sqrt(2 * c.n_layer))
-        self.ln_f = LayerNorm(c.n_embd, c.layer_norm_eps, dtype, c.bias) if c.norm_first else None
-        self.lm_head = None if c.tie_weights else Linear(c.n_embd, c.vocab_size, False, rng, 0.02, dtype)
+        self.ln_f = LayerNorm(c.n_embd, eps=c.layer_norm_eps, bias=c.bias, dtype=dtype) if c.norm_first else None
+        self.lm_head = None if c.tie_weights else Linear(c.n_embd, c.vocab_size, bias=False, rng=rng, std=0.02,
+                                                         dtype=dtype)
 
     # ------------------------------------------------------------------ body
     def check_ids(self, ids, past_length=0):
@@ -109,50 +109,51 @@ class GPT(Module):
         past = 0 if past_kv is None else past_kv[0][0].shape[2]
         self.check_ids(ids, past)
         T = ids.shape[1]
-        tok, ct = self.wte.forward(ids)
-        pos, cp = self.wpe.forward(np.arange(past, past + T))
-        x, cd = self.drop.forward(tok + pos)
+        tok, tok_cache = self.wte.forward(ids)
+        pos, pos_cache = self.wpe.forward(np.arange(past, past + T))
+        x, dropout_cache = self.drop.forward(tok + pos)
         block_caches = []
         for i, block in enumerate(self.blocks):
-            x, cb = block.forward(x, mask=attention_mask, past_kv=None if past_kv is None else past_kv[i])
-            block_caches.append(cb)
-        cf = None
+            x, block_cache = block.forward(x, mask=attention_mask, past_kv=None if past_kv is None else past_kv[i])
+            block_caches.append(block_cache)
+        ln_f_cache = None
         if self.ln_f is not None:
-            x, cf = self.ln_f.forward(x)
-        present = [cb[0][1]["present_kv"] for cb in block_caches]
-        return x, {"tok": ct, "pos": cp, "drop": cd, "blocks": block_caches, "ln_f": cf, "present_kv": present}
+            x, ln_f_cache = self.ln_f.forward(x)
+        present = [TransformerBlock.present_kv(cache) for cache in block_caches]
+        return x, {"tok_emb": tok_cache, "pos_emb": pos_cache, "dropout": dropout_cache, "blocks": block_caches,
+                   "ln_f": ln_f_cache, "present_kv": present}
 
     def hidden_backward(self, dh, cache):
         """dh: (B, T, C) -> None; adds into every parameter's grad."""
         if self.ln_f is not None:
             dh = self.ln_f.backward(dh, cache["ln_f"])
-        for block, cb in zip(reversed(self.blocks), reversed(cache["blocks"])):
-            dh = block.backward(dh, cb)
-        dx = self.drop.backward(dh, cache["drop"])
-        self.wte.backward(dx, cache["tok"])
-        self.wpe.backward(dx.sum(axis=0), cache["pos"])
+        for block, block_cache in zip(reversed(self.blocks), reversed(cache["blocks"])):
+            dh = block.backward(dh, block_cache)
+        dx = self.drop.backward(dh, cache["dropout"])
+        self.wte.backward(dx, cache["tok_emb"])
+        self.wpe.backward(dx.sum(axis=0), cache["pos_emb"])
 
     # ------------------------------------------------------------------ head
     def head_forward(self, h):
         """h: (B, T, C) -> logits: (B, T, V)."""
         if self.lm_head is not None:
             return self.lm_head.forward(h)
-        return F.linear_forward(h, self.wte.weight.data.T)
+        return ops.linear_forward(h, self.wte.weight.data.T)
 
     def head_backward(self, dlogits, cache):
         """dlogits: (B, T, V) -> dh: (B, T, C)."""
         if self.lm_head is not None:
             return self.lm_head.backward(dlogits, cache)
-        dh, dWt, _ = F.linear_backward(dlogits, cache)
+        dh, dWt, _ = ops.linear_backward(dlogits, cache)
         self.wte.weight.grad += dWt.T
         return dh
 
     # ------------------------------------------------------------ full model
     def forward(self, ids, attention_mask=None, past_kv=None):
         """ids: (B, T) -> logits: (B, T, V), cache."""
-        h, ch = self.hidden_forward(ids, attention_mask, past_kv)
-        logits, cl = self.head_forward(h)
-        return logits, {"hidden": ch, "head": cl}
+        h, hidden_cache = self.hidden_forward(ids, attention_mask, past_kv)
+        logits, head_cache = self.head_forward(h)
+        return logits, {"hidden": hidden_cache, "head": head_cache}
 
     def backward(self, dlogits, cache):
         """dlogits: (B, T, V) -> None; fills every parameter's grad."""
@@ -161,10 +162,10 @@ class GPT(Module):
     def loss(self, ids, targets, attention_mask=None):
         """Forward and next-token cross-entropy. targets: (B, T), -100 ignored -> (loss, dlogits, cache)."""
         logits, cache = self.forward(ids, attention_mask)
-        loss, cl = kernels.cross_entropy_forward(logits, targets)
-        return loss, kernels.cross_entropy_backward(1.0, cl), cache
+        loss, loss_cache = ops.cross_entropy_forward(logits, targets)
+        return loss, ops.cross_entropy_backward(1.0, loss_cache), cache
 
     def attention_maps(self, cache):
         """Per layer the (B, H, T, T) attention probabilities of a forward cache, for plotting."""
         blocks = cache["hidden"]["blocks"] if "hidden" in cache else cache["blocks"]
-        return [block.attention_maps(cb) for block, cb in zip(self.blocks, blocks)]
+        return [TransformerBlock.attention_map(block_cache) for block_cache in blocks]

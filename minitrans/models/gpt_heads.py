@@ -21,17 +21,16 @@ and grow the model with `resize_token_embeddings(gpt, new_vocab_size)`; the new
 embedding rows start as N(0, 0.02) and are learned during finetuning. Build
 the optimizer after resizing (the embedding is a new Parameter).
 
-Batches are dicts {"ids", "mask", "labels"} (see `make_batch`): ids and mask
-are (B, T) for single and pair, (B, 2, T) for similarity, (B, n_choices, T) for
-choice; mask is True on real tokens, right padded.
+Batches are dicts {"ids", "attention_mask", "labels"} (minitrans.data.gpt_inputs.make_batch
+builds them): ids and attention_mask are (B, T) for single and pair, (B, 2, T) for
+similarity, (B, n_choices, T) for choice; attention_mask is True on real tokens, right padded.
 """
 import dataclasses
 import numbers
 
 import numpy as np
 
-from .. import functional as F
-from ..data.batching import pad_batch
+from .. import ops
 from ..nn import Dropout, Linear, Module, Parameter
 
 KINDS = ("single", "pair", "similarity", "choice")
@@ -58,63 +57,10 @@ def resize_token_embeddings(gpt, new_vocab_size, seed=0):
     return gpt
 
 
-# ------------------------------------------------------- input transformations
-def single_input(text, start_id, extract_id):
-    """[start] text [extract] as a list of ids."""
-    return [start_id, *text, extract_id]
-
-
-def pair_input(a, b, start_id, delim_id, extract_id):
-    """[start] a [delim] b [extract]."""
-    return [start_id, *a, delim_id, *b, extract_id]
-
-
-def similarity_inputs(a, b, start_id, delim_id, extract_id):
-    """Both orders: [[start] a [delim] b [extract], [start] b [delim] a [extract]]."""
-    return [pair_input(a, b, start_id, delim_id, extract_id), pair_input(b, a, start_id, delim_id, extract_id)]
-
-
-def choice_inputs(context, choices, start_id, delim_id, extract_id):
-    """One sequence per choice: [start] context [delim] choice_i [extract]."""
-    return [pair_input(context, c, start_id, delim_id, extract_id) for c in choices]
-
-
-def make_batch(kind, inputs, labels, start_id, extract_id, delim_id=None, pad_id=0):
-    """Token sequences of a batch of task examples -> {"ids", "mask", "labels"}.
-
-    inputs: single: list of id lists; pair and similarity: list of (a, b);
-    choice: list of (context, [choice_1, ..., choice_n]) with the same n for all.
-    labels: class ids (ints), regression targets (floats) or the index of the right choice.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    if len(inputs) == 0 or len(inputs) != len(labels):
-        raise ValueError(f"need as many labels as inputs (at least one), got {len(inputs)} inputs "
-                         f"and {len(labels)} labels")
-    if kind != "single" and delim_id is None:
-        raise ValueError(f"kind {kind!r} needs a delim_id")
-    if kind == "single":
-        groups = [[single_input(x, start_id, extract_id)] for x in inputs]
-    elif kind == "pair":
-        groups = [[pair_input(a, b, start_id, delim_id, extract_id)] for a, b in inputs]
-    elif kind == "similarity":
-        groups = [similarity_inputs(a, b, start_id, delim_id, extract_id) for a, b in inputs]
-    else:
-        groups = [choice_inputs(c, choices, start_id, delim_id, extract_id) for c, choices in inputs]
-        if len({len(g) for g in groups}) != 1:
-            raise ValueError(f"every example needs the same number of choices, got {sorted({len(g) for g in groups})}")
-    ids, mask = pad_batch([s for g in groups for s in g], pad_id)
-    if kind in ("single", "pair"):
-        shape = (len(groups), ids.shape[1])
-    else:
-        shape = (len(groups), len(groups[0]), ids.shape[1])
-    return {"ids": ids.reshape(shape), "mask": mask.reshape(shape), "labels": np.asarray(labels)}
-
-
-def lm_targets(ids, mask):
+def lm_targets(ids, attention_mask):
     """Next-token targets of right-padded sequences: ids[:, t + 1] where it is real, else -100. (N, T)."""
     targets = np.full(ids.shape, -100, dtype=np.int64)
-    targets[:, :-1] = np.where(mask[:, 1:], ids[:, 1:], -100)
+    targets[:, :-1] = np.where(attention_mask[:, 1:], ids[:, 1:], -100)
     return targets
 
 
@@ -144,24 +90,24 @@ class GPTForClassification(Module):
         self.gpt, self.kind, self.num_labels = gpt, kind, int(num_labels)
         self.lm_weight, self.freeze_body = float(lm_weight), bool(freeze_body)
         self.regression = num_labels == 1 and kind != "choice"
-        self.drop = Dropout(dropout, rng)
+        self.drop = Dropout(dropout, rng=rng)
         out_features = 1 if kind == "choice" else num_labels
-        self.head = Linear(gpt.config.n_embd, out_features, True, rng, 0.02, gpt.dtype)
+        self.head = Linear(gpt.config.n_embd, out_features, rng=rng, std=0.02, dtype=gpt.dtype)
         for p in gpt.parameters():
             p.requires_grad = not freeze_body
 
     # ------------------------------------------------------------ checking
     def _flat_inputs(self, batch):
-        """The batch's ids and mask as (N, T) arrays, N sequences for B examples -> ids, mask, B."""
-        if not isinstance(batch, dict) or not {"ids", "mask"} <= set(batch):
-            raise ValueError(f"a batch is a dict with 'ids', 'mask' (and 'labels'), got {type(batch).__name__}"
-                             + (f" with keys {sorted(batch)}" if isinstance(batch, dict) else ""))
-        ids, mask = np.asarray(batch["ids"]), np.asarray(batch["mask"])
+        """The batch's ids and attention_mask as (N, T) arrays, N sequences for B examples -> ids, mask, B."""
+        if not isinstance(batch, dict) or not {"ids", "attention_mask"} <= set(batch):
+            raise ValueError(f"a batch is a dict with 'ids', 'attention_mask' (and 'labels'), got "
+                             f"{type(batch).__name__}" + (f" with keys {sorted(batch)}" if isinstance(batch, dict) else ""))
+        ids, mask = np.asarray(batch["ids"]), np.asarray(batch["attention_mask"])
         ndim = 2 if self.kind in ("single", "pair") else 3
         if ids.ndim != ndim:
             raise ValueError(f"kind {self.kind!r} needs ids of {ndim} dimensions, got shape {ids.shape}")
         if mask.shape != ids.shape or mask.dtype != np.bool_:
-            raise ValueError(f"mask must be a bool array of shape {ids.shape}, got {mask.dtype} {mask.shape}")
+            raise ValueError(f"attention_mask must be a bool array of shape {ids.shape}, got {mask.dtype} {mask.shape}")
         if self.kind == "similarity" and ids.shape[1] != 2:
             raise ValueError(f"similarity batches hold both orders: ids (B, 2, T), got {ids.shape}")
         if self.kind == "choice" and ids.shape[1] != self.num_labels:
@@ -170,7 +116,7 @@ class GPTForClassification(Module):
         ids, mask = ids.reshape(-1, T), mask.reshape(-1, T)
         if not mask[:, 0].all() or (mask[:, 1:] & ~mask[:, :-1]).any():
             raise ValueError("every sequence needs at least one real token and right padding "
-                             "(mask True, then only False)")
+                             "(attention_mask True, then only False)")
         return ids, mask, B
 
     def _labels(self, batch, B):
@@ -189,25 +135,26 @@ class GPTForClassification(Module):
         """batch -> outputs, cache. outputs: logits (B, num_labels), predictions (B,) when
         regressing, or choice scores (B, n_choices)."""
         ids, mask, B = self._flat_inputs(batch)
-        h, ch = self.gpt.hidden_forward(ids, attention_mask=mask)       # (N, T, C)
+        h, hidden_cache = self.gpt.hidden_forward(ids, attention_mask=mask)       # (N, T, C)
         last = mask.sum(axis=1) - 1                                      # the extract token of each sequence
         e = h[np.arange(len(ids)), last]                                 # (N, C)
         if self.kind == "similarity":
             e = e.reshape(B, 2, -1).sum(axis=1)                          # (B, C): both orders added
-        e, cd = self.drop.forward(e)
-        out, cl = self.head.forward(e)                                   # (B or N, num_labels or 1)
+        e, dropout_cache = self.drop.forward(e)
+        out, head_cache = self.head.forward(e)                           # (B or N, num_labels or 1)
         if self.kind == "choice":
             out = out.reshape(B, -1)                                     # (B, n_choices)
         elif self.regression:
             out = out[:, 0]                                              # (B,)
-        cache = {"h": h, "hidden": ch, "last": last, "drop": cd, "head": cl, "ids": ids, "mask": mask, "B": B}
+        cache = {"h": h, "hidden": hidden_cache, "last": last, "dropout": dropout_cache, "head": head_cache,
+                 "ids": ids, "attention_mask": mask, "B": B}
         return out, cache
 
     def backward(self, dout, cache, dh=None):
         """dout: like the outputs of forward -> None; fills the head's grads and, unless the body is
         frozen, the body's. dh: (N, T, C) extra gradient of the final states (the LM loss)."""
         de = self.drop.backward(self.head.backward(dout.reshape(-1, self.head.weight.shape[1]), cache["head"]),
-                                cache["drop"])
+                                cache["dropout"])
         if self.freeze_body:
             return None
         if self.kind == "similarity":
@@ -226,19 +173,20 @@ class GPTForClassification(Module):
         out, cache = self.forward(batch)
         labels = self._labels(batch, cache["B"])
         if self.regression:
-            task_loss, ct = F.mse_forward(out, labels)
+            task_loss, task_cache = ops.mse_forward(out, labels)
             metrics = {"mse": task_loss}
         else:
-            task_loss, ct = F.cross_entropy_forward(out, labels)
+            task_loss, task_cache = ops.cross_entropy_forward(out, labels)
             metrics = {"accuracy": float(np.mean(out.argmax(axis=-1) == labels))}
         lm_loss, dh = 0.0, None
         if self.lm_weight > 0:
-            logits, cl = self.gpt.head_forward(cache["h"])                       # (N, T, V)
-            lm_loss, clm = F.cross_entropy_forward(logits, lm_targets(cache["ids"], cache["mask"]))
+            logits, lm_head_cache = self.gpt.head_forward(cache["h"])                 # (N, T, V)
+            lm_loss, lm_loss_cache = ops.cross_entropy_forward(logits, lm_targets(cache["ids"], cache["attention_mask"]))
         if backward:
             if self.lm_weight > 0 and not self.freeze_body:
-                dh = self.gpt.head_backward(self.lm_weight * F.cross_entropy_backward(1.0, clm), cl)
-            dout = (F.mse_backward if self.regression else F.cross_entropy_backward)(1.0, ct)
+                dlogits = self.lm_weight * ops.cross_entropy_backward(1.0, lm_loss_cache)
+                dh = self.gpt.head_backward(dlogits, lm_head_cache)
+            dout = (ops.mse_backward if self.regression else ops.cross_entropy_backward)(1.0, task_cache)
             self.backward(dout, cache, dh)
         total = task_loss + self.lm_weight * lm_loss
         return total, {"loss": total, "task_loss": task_loss, "lm_loss": lm_loss, **metrics}

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .. import kernels
+from .. import ops
 from .layers import Linear, normal_init
 from .module import Module, Parameter
 
@@ -37,7 +37,7 @@ class RelativePositionBias(Module):
     One instance is shared by every layer of a T5 stack.
     """
 
-    def __init__(self, n_heads, num_buckets=32, max_distance=128, bidirectional=True,
+    def __init__(self, n_heads, *, num_buckets=32, max_distance=128, bidirectional=True,
                  rng=None, std=0.02, dtype=np.float32):
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng(0)
@@ -87,70 +87,107 @@ def as_attention_mask(mask, B, Tk):
     return mask
 
 
-class MultiHeadAttention(Module):
-    """Multi-head attention with separate q, k, v projections and an output projection.
+class Attention(Module):
+    """What self- and cross-attention share: the q, k, v and output projections around
+    ops.attention_forward / ops.attention_backward, split into n_heads heads."""
 
-    Self-attention: forward(x) attends x to itself. Cross-attention (cross=True):
-    forward(x, context) lets x attend the context (the encoder's output), and
-    backward returns (dx, dcontext).
-    """
-
-    def __init__(self, d_model, n_heads, causal=False, cross=False, bias=True, dropout=0.0,
-                 relative_bias=None, scale=None, rng=None, std=0.02, dtype=np.float32):
+    def __init__(self, d_model, n_heads, *, causal=False, bias=True, dropout=0.0, relative_bias=None, scale=None,
+                 rng=None, std=0.02, dtype=np.float32):
         super().__init__()
         if d_model % n_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         rng = rng if rng is not None else np.random.default_rng(0)
-        self.n_heads, self.causal, self.cross = n_heads, causal, cross
+        self.n_heads, self.causal = n_heads, causal
         self.dropout_p, self.scale, self.rng = float(dropout), scale, rng
-        self.q = Linear(d_model, d_model, bias, rng, std, dtype)
-        self.k = Linear(d_model, d_model, bias, rng, std, dtype)
-        self.v = Linear(d_model, d_model, bias, rng, std, dtype)
-        self.out = Linear(d_model, d_model, bias, rng, std, dtype)
+        self.q = Linear(d_model, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
+        self.k = Linear(d_model, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
+        self.v = Linear(d_model, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
+        self.out = Linear(d_model, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
         self.relative_bias = relative_bias
 
-    def forward(self, x, context=None, mask=None, past_kv=None):
-        """x: (B, Tq, C), context: (B, Tk, C) for cross-attention, mask: bool (B, Tk) or 4-D
-        past_kv: optional (k, v) of earlier positions, each (B, H, Tpast, D), for incremental decoding
-        -> out: (B, Tq, C), cache (cache["attn"]["probs"] is the (B, H, Tq, Tk) attention map;
-           cache["present_kv"] the keys and values to pass as past_kv next time).
-        """
-        if self.cross and context is None:
-            raise ValueError("cross-attention needs a context (the encoder output)")
-        source = context if self.cross else x
-        if x.ndim != 3 or source.ndim != 3:
-            raise ValueError(f"attention expects (B, T, C) inputs, got {x.shape} and {source.shape}")
-        q, cq = self.q.forward(x)
-        k, ck = self.k.forward(source)
-        v, cv = self.v.forward(source)
-        qh, kh, vh = (split_heads(t, self.n_heads) for t in (q, k, v))
+    def keys_values(self, source):
+        """source: (B, Tk, C) -> per-head keys and values, each (B, H, Tk, D)."""
+        k, _ = self.k.forward(source)
+        v, _ = self.v.forward(source)
+        return split_heads(k, self.n_heads), split_heads(v, self.n_heads)
+
+    def attend(self, x, source, mask, past_kv=None, fixed_kv=None):
+        """x: (B, Tq, C) queries; source: (B, Tk, C) keys and values; mask: bool (B, Tk) or 4-D.
+        past_kv: (k, v) of earlier positions to put before the new ones; fixed_kv: (k, v) to use
+        instead of projecting the source (both for generation) -> out: (B, Tq, C), cache."""
+        if x.ndim != 3:
+            raise ValueError(f"attention expects (B, T, C) inputs, got {x.shape}")
+        q, q_cache = self.q.forward(x)
+        k_cache = v_cache = None
+        if fixed_kv is not None:
+            kh, vh = fixed_kv
+        else:
+            if source.ndim != 3:
+                raise ValueError(f"attention expects (B, T, C) inputs, got {source.shape}")
+            k, k_cache = self.k.forward(source)
+            v, v_cache = self.v.forward(source)
+            kh, vh = split_heads(k, self.n_heads), split_heads(v, self.n_heads)
         if past_kv is not None:
             kh = np.concatenate([past_kv[0], kh], axis=2)
             vh = np.concatenate([past_kv[1], vh], axis=2)
+        qh = split_heads(q, self.n_heads)
         B, _, Tq, _ = qh.shape
         Tk = kh.shape[2]
-        bias, cb = (None, None)
+        bias = bias_cache = None
         if self.relative_bias is not None:
-            bias, cb = self.relative_bias.forward(Tq, Tk, offset=Tk - Tq)
+            bias, bias_cache = self.relative_bias.forward(Tq, Tk, offset=Tk - Tq)
         p = self.dropout_p if self.training else 0.0
-        att, ca = kernels.attention_forward(qh, kh, vh, mask=as_attention_mask(mask, B, Tk), causal=self.causal,
-                                            bias=bias, dropout_p=p, rng=self.rng, scale=self.scale)
-        out, co = self.out.forward(merge_heads(att))
-        cache = {"q": cq, "k": ck, "v": cv, "attn": ca, "bias": cb, "out": co,
-                 "present_kv": (kh, vh), "has_past": past_kv is not None}
+        heads_out, attention_cache = ops.attention_forward(qh, kh, vh, mask=as_attention_mask(mask, B, Tk),
+                                                           causal=self.causal, bias=bias, dropout_p=p,
+                                                           rng=self.rng, scale=self.scale)
+        out, out_cache = self.out.forward(merge_heads(heads_out))
+        cache = {"q_proj": q_cache, "k_proj": k_cache, "v_proj": v_cache, "attention": attention_cache,
+                 "relative_bias": bias_cache, "out_proj": out_cache, "present_kv": (kh, vh),
+                 "for_generation": past_kv is not None or fixed_kv is not None}
         return out, cache
 
-    def backward(self, dout, cache):
-        """dout: (B, Tq, C) -> dx: (B, Tq, C), or (dx, dcontext) for cross-attention."""
-        if cache["has_past"]:
-            raise ValueError("backward through a call with past_kv is not supported (it is for generation)")
-        datt = split_heads(self.out.backward(dout, cache["out"]), self.n_heads)  # undo merge_heads
-        dq, dk, dv, dbias = kernels.attention_backward(datt, cache["attn"])
+    def attend_backward(self, dout, cache):
+        """dout: (B, Tq, C) -> dx: (B, Tq, C) through the queries, dsource: (B, Tk, C) through keys and values."""
+        if cache["for_generation"]:
+            raise ValueError("backward through a call with past_kv or context_kv is not supported "
+                             "(they are for generation)")
+        dheads = split_heads(self.out.backward(dout, cache["out_proj"]), self.n_heads)
+        dq, dk, dv, dbias = ops.attention_backward(dheads, cache["attention"])
         if self.relative_bias is not None:
-            self.relative_bias.backward(dbias, cache["bias"])
-        dx = self.q.backward(merge_heads(dq), cache["q"])
-        dsource = self.k.backward(merge_heads(dk), cache["k"]) + self.v.backward(merge_heads(dv), cache["v"])
-        if self.cross:
-            return dx, dsource
+            self.relative_bias.backward(dbias, cache["relative_bias"])
+        dx = self.q.backward(merge_heads(dq), cache["q_proj"])
+        dsource = self.k.backward(merge_heads(dk), cache["k_proj"]) + self.v.backward(merge_heads(dv), cache["v_proj"])
+        return dx, dsource
+
+
+class MultiHeadAttention(Attention):
+    """Self-attention: each position of x attends to the positions of x (causal=True: only to
+    itself and earlier ones). cache["attention"]["probs"] is the (B, H, T, T) attention map."""
+
+    def forward(self, x, mask=None, past_kv=None):
+        """x: (B, T, C), mask: bool (B, T) padding mask (True = real token) or 4-D
+        past_kv: (k, v) of earlier positions, each (B, H, Tpast, D), for incremental decoding
+        -> out: (B, T, C), cache (cache["present_kv"]: the keys and values to pass as past_kv next time)."""
+        return self.attend(x, x, mask, past_kv=past_kv)
+
+    def backward(self, dout, cache):
+        """dout: (B, T, C) -> dx: (B, T, C)."""
+        dx, dsource = self.attend_backward(dout, cache)
         return dx + dsource
 
+
+class CrossAttention(Attention):
+    """Cross-attention: each position of x attends to the positions of a context (the encoder's
+    output, in T5's decoder). backward returns two gradients: (dx, dcontext)."""
+
+    def forward(self, x, context, mask=None, context_kv=None):
+        """x: (B, Tq, C), context: (B, Tk, C), mask: bool (B, Tk) padding mask of the context
+        context_kv: the context's keys and values (Attention.keys_values), computed once for generation
+        -> out: (B, Tq, C), cache."""
+        if context is None and context_kv is None:
+            raise ValueError("cross-attention needs a context (the encoder output)")
+        return self.attend(x, context, mask, fixed_kv=context_kv)
+
+    def backward(self, dout, cache):
+        """dout: (B, Tq, C) -> dx: (B, Tq, C), dcontext: (B, Tk, C)."""
+        return self.attend_backward(dout, cache)

@@ -1,105 +1,148 @@
-"""TransformerBlock: self-attention, optional cross-attention, and a feed-forward network,
-each wrapped in a residual connection with a norm before it (pre-norm: GPT-2, T5)
-or after it (post-norm: BERT, the original Transformer).
+"""Transformer layers: self-attention, (in a decoder layer of an encoder-decoder) cross-attention,
+and a feed-forward network, each wrapped in a residual connection with a norm before it
+(pre-norm: GPT-2, T5) or after it (post-norm: BERT, the original Transformer).
 """
 import numpy as np
 
-from .attention import MultiHeadAttention
+from .attention import CrossAttention, MultiHeadAttention
 from .feedforward import FeedForward
 from .layers import Dropout, LayerNorm, RMSNorm
 from .module import Module
 
 
-def make_norm(kind, dim, eps, dtype, bias=True):
+def make_norm(kind, dim, *, eps, bias=True, dtype=np.float32):
     """'layernorm' (with a shift unless bias=False) or 'rmsnorm' (never a shift)."""
     if kind == "layernorm":
-        return LayerNorm(dim, eps, dtype, bias)
+        return LayerNorm(dim, eps=eps, bias=bias, dtype=dtype)
     if kind == "rmsnorm":
-        return RMSNorm(dim, eps, dtype)
+        return RMSNorm(dim, eps=eps, dtype=dtype)
     raise ValueError(f"norm must be 'layernorm' or 'rmsnorm', got {kind!r}")
 
 
 class Residual(Module):
     """x + drop(f(norm(x))) (pre-norm) or norm(x + drop(f(x))) (post-norm) around one sub-layer f."""
 
-    def __init__(self, sublayer, norm, dropout, pre_norm, rng):
+    def __init__(self, sublayer, norm, *, dropout=0.0, pre_norm=True, rng=None):
         super().__init__()
         self.sublayer, self.norm, self.pre_norm = sublayer, norm, pre_norm
-        self.drop = Dropout(dropout, rng)
+        self.drop = Dropout(dropout, rng=rng)
 
     def forward(self, x, **kwargs):
         """x: (B, T, C) -> (B, T, C); kwargs go to the sub-layer (mask, context, past_kv)."""
-        cn = None
+        norm_cache = None
         h = x
         if self.pre_norm:
-            h, cn = self.norm.forward(x)
-        y, cs = self.sublayer.forward(h, **kwargs)
-        y, cd = self.drop.forward(y)
+            h, norm_cache = self.norm.forward(x)
+        y, sublayer_cache = self.sublayer.forward(h, **kwargs)
+        y, dropout_cache = self.drop.forward(y)
         out = x + y
         if not self.pre_norm:
-            out, cn = self.norm.forward(out)
-        return out, (cn, cs, cd)
+            out, norm_cache = self.norm.forward(out)
+        return out, {"norm": norm_cache, "sublayer": sublayer_cache, "dropout": dropout_cache}
 
     def backward(self, dout, cache):
-        """dout: (B, T, C) -> dx (B, T, C), or (dx, dcontext) when the sub-layer is cross-attention."""
-        cn, cs, cd = cache
+        """dout: (B, T, C) -> dx: (B, T, C)."""
+        dout, dh = self.into_sublayer_backward(dout, cache)
+        return self.out_of_sublayer_backward(dout, self.sublayer.backward(dh, cache["sublayer"]), cache)
+
+    def into_sublayer_backward(self, dout, cache):
+        """dout: (B, T, C) -> (dout after a post-norm, gradient at the sub-layer's output)."""
         if not self.pre_norm:
-            dout = self.norm.backward(dout, cn)
-        grads = self.sublayer.backward(self.drop.backward(dout, cd), cs)
-        dh, dcontext = grads if isinstance(grads, tuple) else (grads, None)
-        dx = dout + (self.norm.backward(dh, cn) if self.pre_norm else dh)
-        return dx if dcontext is None else (dx, dcontext)
+            dout = self.norm.backward(dout, cache["norm"])
+        return dout, self.drop.backward(dout, cache["dropout"])
+
+    def out_of_sublayer_backward(self, dout, dh, cache):
+        """The skip path's gradient dout plus the sub-layer's input gradient dh (through a pre-norm) -> dx."""
+        return dout + (self.norm.backward(dh, cache["norm"]) if self.pre_norm else dh)
+
+
+class CrossAttentionResidual(Residual):
+    """A Residual around CrossAttention: backward returns (dx, dcontext)."""
+
+    def backward(self, dout, cache):
+        """dout: (B, T, C) -> dx: (B, T, C), dcontext: (B, S, C)."""
+        dout, dh = self.into_sublayer_backward(dout, cache)
+        dh, dcontext = self.sublayer.backward(dh, cache["sublayer"])
+        return self.out_of_sublayer_backward(dout, dh, cache), dcontext
 
 
 class TransformerBlock(Module):
-    """One encoder or decoder layer.
+    """One encoder layer (BERT) or decoder-only layer (GPT, causal=True): self-attention, then feed-forward.
 
-    norm_first=True: pre-norm (GPT-2, T5); False: post-norm (BERT).
-    cross_attention=True adds a cross-attention sub-layer (T5's decoder); then
-    forward needs a context and backward returns (dx, dcontext).
+    norm_first=True: pre-norm (GPT-2, T5); False: post-norm (BERT). bias=False drops the biases
+    of every Linear and the shifts of the LayerNorms.
     """
 
-    def __init__(self, d_model, n_heads, d_ff, norm_first=True, norm="layernorm", activation="gelu",
-                 causal=False, cross_attention=False, bias=True, dropout=0.0, relative_bias=None,
-                 attn_scale=None, eps=1e-5, rng=None, std=0.02, dtype=np.float32):
-        """bias=False drops the biases of every Linear and the shifts of the LayerNorms."""
+    def __init__(self, d_model, n_heads, d_ff, *, norm_first=True, norm="layernorm", activation="gelu",
+                 causal=False, bias=True, dropout=0.0, relative_bias=None, attn_scale=None, eps=1e-5,
+                 rng=None, std=0.02, dtype=np.float32):
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng(0)
-        self.has_cross = cross_attention
         attn = MultiHeadAttention(d_model, n_heads, causal=causal, bias=bias, dropout=dropout,
                                   relative_bias=relative_bias, scale=attn_scale, rng=rng, std=std, dtype=dtype)
-        self.self_attn = Residual(attn, make_norm(norm, d_model, eps, dtype, bias), dropout, norm_first, rng)
-        self.cross_attn = None
-        if cross_attention:
-            xattn = MultiHeadAttention(d_model, n_heads, cross=True, bias=bias, dropout=dropout,
-                                       scale=attn_scale, rng=rng, std=std, dtype=dtype)
-            self.cross_attn = Residual(xattn, make_norm(norm, d_model, eps, dtype, bias), dropout, norm_first, rng)
-        ffn = FeedForward(d_model, d_ff, activation, bias, dropout, rng, std, dtype)
-        self.ffn = Residual(ffn, make_norm(norm, d_model, eps, dtype, bias), dropout, norm_first, rng)
+        self.self_attn = Residual(attn, make_norm(norm, d_model, eps=eps, bias=bias, dtype=dtype),
+                                  dropout=dropout, pre_norm=norm_first, rng=rng)
+        ffn = FeedForward(d_model, d_ff, activation=activation, bias=bias, dropout=dropout, rng=rng, std=std,
+                          dtype=dtype)
+        self.ffn = Residual(ffn, make_norm(norm, d_model, eps=eps, bias=bias, dtype=dtype),
+                            dropout=dropout, pre_norm=norm_first, rng=rng)
 
-    def forward(self, x, mask=None, context=None, context_mask=None, past_kv=None):
-        """x: (B, T, C), mask: bool (B, T) or 4-D for self-attention,
-        context: (B, S, C) and context_mask: bool (B, S) for cross-attention
+    def forward(self, x, mask=None, past_kv=None):
+        """x: (B, T, C), mask: bool (B, T) padding mask or 4-D; past_kv: see MultiHeadAttention
         -> out: (B, T, C), cache."""
-        h, c1 = self.self_attn.forward(x, mask=mask, past_kv=past_kv)
-        c2 = None
-        if self.has_cross:
-            if context is None:
-                raise ValueError("this block has cross-attention: forward needs a context")
-            h, c2 = self.cross_attn.forward(h, context=context, mask=context_mask)
-        out, c3 = self.ffn.forward(h)
-        return out, (c1, c2, c3)
+        h, self_attn_cache = self.self_attn.forward(x, mask=mask, past_kv=past_kv)
+        out, ffn_cache = self.ffn.forward(h)
+        return out, {"self_attn": self_attn_cache, "ffn": ffn_cache}
 
     def backward(self, dout, cache):
-        """dout: (B, T, C) -> dx: (B, T, C), or (dx, dcontext) with cross-attention."""
-        c1, c2, c3 = cache
-        dh = self.ffn.backward(dout, c3)
-        dcontext = None
-        if self.has_cross:
-            dh, dcontext = self.cross_attn.backward(dh, c2)
-        dx = self.self_attn.backward(dh, c1)
-        return dx if dcontext is None else (dx, dcontext)
+        """dout: (B, T, C) -> dx: (B, T, C)."""
+        dh = self.ffn.backward(dout, cache["ffn"])
+        return self.self_attn.backward(dh, cache["self_attn"])
 
-    def attention_maps(self, cache):
+    @staticmethod
+    def attention_map(cache):
         """The self-attention probabilities (B, H, T, T) from a forward cache, for plotting."""
-        return cache[0][1]["attn"]["probs"]
+        return cache["self_attn"]["sublayer"]["attention"]["probs"]
+
+    @staticmethod
+    def present_kv(cache):
+        """The self-attention keys and values of a forward cache, to pass as past_kv next time."""
+        return cache["self_attn"]["sublayer"]["present_kv"]
+
+
+class CrossAttentionBlock(TransformerBlock):
+    """A decoder layer of an encoder-decoder (T5, the original Transformer): causal self-attention,
+    cross-attention to the encoder's output (the context), then feed-forward.
+    backward returns two gradients: (dx, dcontext)."""
+
+    def __init__(self, d_model, n_heads, d_ff, *, norm_first=True, norm="layernorm", activation="gelu",
+                 bias=True, dropout=0.0, relative_bias=None, attn_scale=None, eps=1e-5,
+                 rng=None, std=0.02, dtype=np.float32):
+        rng = rng if rng is not None else np.random.default_rng(0)
+        super().__init__(d_model, n_heads, d_ff, norm_first=norm_first, norm=norm, activation=activation,
+                         causal=True, bias=bias, dropout=dropout, relative_bias=relative_bias,
+                         attn_scale=attn_scale, eps=eps, rng=rng, std=std, dtype=dtype)
+        cross = CrossAttention(d_model, n_heads, bias=bias, dropout=dropout, scale=attn_scale, rng=rng, std=std,
+                               dtype=dtype)
+        self.cross_attn = CrossAttentionResidual(cross, make_norm(norm, d_model, eps=eps, bias=bias, dtype=dtype),
+                                                 dropout=dropout, pre_norm=norm_first, rng=rng)
+
+    def forward(self, x, context, mask=None, context_mask=None, past_kv=None, context_kv=None):
+        """x: (B, T, C), context: (B, S, C) the encoder's output; mask: bool (B, T) or 4-D for
+        self-attention, context_mask: bool (B, S) padding mask of the context; past_kv and
+        context_kv for generation (see MultiHeadAttention and CrossAttention) -> out: (B, T, C), cache."""
+        h, self_attn_cache = self.self_attn.forward(x, mask=mask, past_kv=past_kv)
+        h, cross_attn_cache = self.cross_attn.forward(h, context=context, mask=context_mask, context_kv=context_kv)
+        out, ffn_cache = self.ffn.forward(h)
+        return out, {"self_attn": self_attn_cache, "cross_attn": cross_attn_cache, "ffn": ffn_cache}
+
+    def backward(self, dout, cache):
+        """dout: (B, T, C) -> dx: (B, T, C), dcontext: (B, S, C)."""
+        dh = self.ffn.backward(dout, cache["ffn"])
+        dh, dcontext = self.cross_attn.backward(dh, cache["cross_attn"])
+        return self.self_attn.backward(dh, cache["self_attn"]), dcontext
+
+    @staticmethod
+    def cross_attention_map(cache):
+        """The cross-attention probabilities (B, H, T, S) from a forward cache, for plotting."""
+        return cache["cross_attn"]["sublayer"]["attention"]["probs"]

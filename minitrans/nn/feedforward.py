@@ -10,37 +10,37 @@ class FeedForward(Module):
     down(drop(gelu(gate(x)) * up(x))).
     """
 
-    def __init__(self, d_model, d_ff, activation="gelu", bias=True, dropout=0.0, rng=None,
+    def __init__(self, d_model, d_ff, *, activation="gelu", bias=True, dropout=0.0, rng=None,
                  std=0.02, dtype=np.float32):
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng(0)
         self.gated = activation == "gated-gelu"
-        self.up = Linear(d_model, d_ff, bias, rng, std, dtype)
-        self.gate = Linear(d_model, d_ff, bias, rng, std, dtype) if self.gated else None
+        self.up = Linear(d_model, d_ff, bias=bias, rng=rng, std=std, dtype=dtype)
+        self.gate = Linear(d_model, d_ff, bias=bias, rng=rng, std=std, dtype=dtype) if self.gated else None
         self.act = Activation("gelu_tanh" if self.gated else activation)
-        self.drop = Dropout(dropout, rng)
-        self.down = Linear(d_ff, d_model, bias, rng, std, dtype)
+        self.drop = Dropout(dropout, rng=rng)
+        self.down = Linear(d_ff, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
 
     def forward(self, x):
         """x: (B, T, d_model) -> (B, T, d_model)."""
-        h, cu = self.up.forward(x)
-        cg = ca = None
+        up, up_cache = self.up.forward(x)
+        cache = {"up": up_cache}
         if self.gated:
-            g, cg = self.gate.forward(x)
-            a, ca = self.act.forward(g)
-            hidden = a * h
+            gate, cache["gate"] = self.gate.forward(x)
+            gate_act, cache["act"] = self.act.forward(gate)
+            hidden = gate_act * up
+            cache["up_out"], cache["gate_act"] = up, gate_act
         else:
-            hidden, ca = self.act.forward(h)
-        hd, cd = self.drop.forward(hidden)
-        out, co = self.down.forward(hd)
-        return out, (cu, cg, ca, cd, co, h if self.gated else None, a if self.gated else None)
+            hidden, cache["act"] = self.act.forward(up)
+        hidden, cache["dropout"] = self.drop.forward(hidden)
+        out, cache["down"] = self.down.forward(hidden)
+        return out, cache
 
     def backward(self, dout, cache):
         """dout: (B, T, d_model) -> dx: (B, T, d_model)."""
-        cu, cg, ca, cd, co, h, a = cache
-        dhidden = self.drop.backward(self.down.backward(dout, co), cd)
+        dhidden = self.drop.backward(self.down.backward(dout, cache["down"]), cache["dropout"])
         if self.gated:
-            dx = self.up.backward(dhidden * a, cu)
-            dx += self.gate.backward(self.act.backward(dhidden * h, ca), cg)
+            dx = self.up.backward(dhidden * cache["gate_act"], cache["up"])
+            dx += self.gate.backward(self.act.backward(dhidden * cache["up_out"], cache["act"]), cache["gate"])
             return dx
-        return self.up.backward(self.act.backward(dhidden, ca), cu)
+        return self.up.backward(self.act.backward(dhidden, cache["act"]), cache["up"])

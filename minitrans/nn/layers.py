@@ -1,12 +1,12 @@
 """The simple layers: Linear, Embedding, LayerNorm, RMSNorm, Dropout, GELU, ReLU, Tanh.
 
-Each wraps a functional pair; forward returns (out, cache), backward(dout, cache)
-returns the input gradient and adds into the Parameters' .grad.
+Each wraps a functional pair of minitrans.ops; forward returns (out, cache),
+backward(dout, cache) returns the input gradient and adds into the Parameters' .grad.
+Constructor arguments after the sizes are keyword-only.
 """
 import numpy as np
 
-from .. import functional as F
-from .. import kernels
+from .. import ops
 from .module import Module, Parameter
 
 
@@ -18,7 +18,7 @@ def normal_init(rng, shape, std, dtype):
 class Linear(Module):
     """y = x @ W + b with W of shape (in_features, out_features)."""
 
-    def __init__(self, in_features, out_features, bias=True, rng=None, std=0.02, dtype=np.float32):
+    def __init__(self, in_features, out_features, *, bias=True, rng=None, std=0.02, dtype=np.float32):
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng(0)
         self.weight = Parameter(normal_init(rng, (in_features, out_features), std, dtype))
@@ -27,11 +27,11 @@ class Linear(Module):
     def forward(self, x):
         """x: (..., in) -> (..., out)."""
         b = None if self.bias is None else self.bias.data
-        return F.linear_forward(x, self.weight.data, b)
+        return ops.linear_forward(x, self.weight.data, b)
 
     def backward(self, dout, cache):
         """dout: (..., out) -> dx: (..., in)."""
-        dx, dW, db = F.linear_backward(dout, cache)
+        dx, dW, db = ops.linear_backward(dout, cache)
         self.weight.grad += dW
         if self.bias is not None:
             self.bias.grad += db
@@ -41,25 +41,25 @@ class Linear(Module):
 class Embedding(Module):
     """A table of `num_embeddings` vectors of size `dim`, looked up by integer id."""
 
-    def __init__(self, num_embeddings, dim, rng=None, std=0.02, dtype=np.float32):
+    def __init__(self, num_embeddings, dim, *, rng=None, std=0.02, dtype=np.float32):
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng(0)
         self.weight = Parameter(normal_init(rng, (num_embeddings, dim), std, dtype))
 
     def forward(self, ids):
         """ids: (...) ints -> (..., dim)."""
-        return F.embedding_forward(ids, self.weight.data)
+        return ops.embedding_forward(ids, self.weight.data)
 
     def backward(self, dout, cache):
         """dout: (..., dim) -> None (ids have no gradient); adds into weight.grad."""
-        self.weight.grad += kernels.embedding_backward(dout, cache)
+        self.weight.grad += ops.embedding_backward(dout, cache)
         return None
 
 
 class LayerNorm(Module):
     """LayerNorm over the last axis with a learned scale and (unless bias=False) a learned shift."""
 
-    def __init__(self, dim, eps=1e-5, dtype=np.float32, bias=True):
+    def __init__(self, dim, *, eps=1e-5, bias=True, dtype=np.float32):
         super().__init__()
         self.eps = eps
         self.weight = Parameter(np.ones(dim, dtype=dtype))
@@ -68,61 +68,61 @@ class LayerNorm(Module):
     def forward(self, x):
         """x: (..., dim) -> (..., dim)."""
         shift = self.bias.data if self.bias is not None else np.zeros_like(self.weight.data)
-        return kernels.layernorm_forward(x, self.weight.data, shift, self.eps)
+        return ops.layernorm_forward(x, self.weight.data, shift, self.eps)
 
     def backward(self, dout, cache):
         """dout: (..., dim) -> dx: (..., dim)."""
-        dx, dg, db = kernels.layernorm_backward(dout, cache)
-        self.weight.grad += dg
+        dx, dgamma, dbeta = ops.layernorm_backward(dout, cache)
+        self.weight.grad += dgamma
         if self.bias is not None:
-            self.bias.grad += db
+            self.bias.grad += dbeta
         return dx
 
 
 class RMSNorm(Module):
     """T5's norm: x / rms(x) * weight, with no mean subtraction and no bias."""
 
-    def __init__(self, dim, eps=1e-6, dtype=np.float32):
+    def __init__(self, dim, *, eps=1e-6, dtype=np.float32):
         super().__init__()
         self.eps = eps
         self.weight = Parameter(np.ones(dim, dtype=dtype))
 
     def forward(self, x):
         """x: (..., dim) -> (..., dim)."""
-        return F.rmsnorm_forward(x, self.weight.data, self.eps)
+        return ops.rmsnorm_forward(x, self.weight.data, self.eps)
 
     def backward(self, dout, cache):
         """dout: (..., dim) -> dx: (..., dim)."""
-        dx, dg = F.rmsnorm_backward(dout, cache)
-        self.weight.grad += dg
+        dx, dgamma = ops.rmsnorm_backward(dout, cache)
+        self.weight.grad += dgamma
         return dx
 
 
 class Dropout(Module):
     """Inverted dropout, active only in training mode; draws masks from its own Generator."""
 
-    def __init__(self, p=0.0, rng=None):
+    def __init__(self, p=0.0, *, rng=None):
         super().__init__()
         self.p = float(p)
         self.rng = rng if rng is not None else np.random.default_rng(0)
 
     def forward(self, x):
         """x: (...) -> (...)."""
-        return F.dropout_forward(x, self.p, self.rng, self.training)
+        return ops.dropout_forward(x, self.p, self.rng, self.training)
 
     def backward(self, dout, cache):
         """dout: (...) -> dx: (...)."""
-        return F.dropout_backward(dout, cache)
+        return ops.dropout_backward(dout, cache)
 
 
 class Activation(Module):
     """A parameter-free element-wise activation: 'gelu' (erf), 'gelu_tanh', 'relu' or 'tanh'."""
 
     PAIRS = {
-        "gelu": (lambda x: kernels.gelu_forward(x, "none"), kernels.gelu_backward),
-        "gelu_tanh": (lambda x: kernels.gelu_forward(x, "tanh"), kernels.gelu_backward),
-        "relu": (F.relu_forward, F.relu_backward),
-        "tanh": (F.tanh_forward, F.tanh_backward),
+        "gelu": (lambda x: ops.gelu_forward(x, "none"), ops.gelu_backward),
+        "gelu_tanh": (lambda x: ops.gelu_forward(x, "tanh"), ops.gelu_backward),
+        "relu": (ops.relu_forward, ops.relu_backward),
+        "tanh": (ops.tanh_forward, ops.tanh_backward),
     }
 
     def __init__(self, name="gelu"):

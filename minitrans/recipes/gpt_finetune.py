@@ -1,6 +1,6 @@
 """GPT finetuning on the toy-world tasks with the GPT paper's input transformations and aux LM loss."""
 from ..models import GPT, GPTConfig, GPTForClassification, resize_token_embeddings
-from ..models.gpt_heads import make_batch
+from ..data.gpt_inputs import make_batch
 from .corpora import load_corpus_text
 from .finetune import finetune, label_of, load_splits
 from .gpt import build_tokenizer, load_gpt
