@@ -277,7 +277,9 @@ def main(argv=None):
     Returns 0 on success, 2 for bad input (one line on stderr, no traceback), and 128 + the
     signal's number when Ctrl-C (SIGINT) or SIGTERM stopped a run (after saving its checkpoint)."""
     from .train import Interrupted
+    from .tuning import tune_cpu
     args = build_parser().parse_args(argv)
+    tune_cpu()              # the process-wide settings that make training fast (tuning.py)
     try:
         return args.handler(args)
     except Interrupted as e:

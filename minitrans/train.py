@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from .checkpoint import check_generator_state, load_checkpoint, restore_checkpoint, save_checkpoint
 from .files import atomic_write_text, make_directory
 from .optim import AdamW, WarmupCosineLR, clip_grad_norm
+from .tuning import tune_cpu
 
 
 @dataclass
@@ -215,6 +216,7 @@ class Trainer:
         that step is written (with out_dir) and Interrupted is raised; a second signal stops at once.
         """
         cfg = self.cfg
+        tune_cpu()          # Numba's sleeping workers, BLAS's short spin, malloc keeping memory (tuning.py)
         if cfg.out_dir is not None:
             make_directory(cfg.out_dir, "out_dir")
             if resume:
