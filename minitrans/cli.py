@@ -5,6 +5,7 @@ import argparse
 import signal
 import sys
 
+from .files import make_directory
 from .recipes import bert, bert_finetune, gpt, gpt_finetune
 from .recipes.runs import default_out_dir, defaults_of
 
@@ -37,8 +38,7 @@ positive_int = int_at_least(1)
 
 
 def add_run_options(p, family, default_train_config):
-    """The options every pretraining run has: steps, schedule, dropout, evaluation, checkpoints, seed,
-    run directory. Their defaults are the recipe's default_train_config; a default that the recipe
+    """The options every pretraining run has: steps, schedule, evaluation, checkpoints, seed, run directory. Their defaults are the recipe's default_train_config; a default that the recipe
     scales with the number of steps is shown for the default --iters."""
     d = default_train_config()
     shorter = default_train_config(max(1, d.iters // 10))
@@ -65,7 +65,6 @@ def add_run_options(p, family, default_train_config):
 
 def run_config(args, default_train_config, family):
     """The run directory (created and checked before any work) and the TrainConfig of a pretraining run."""
-    from .files import make_directory
     out = make_directory(args.out or default_out_dir(family, args.corpus), "--out")
     given = {f: getattr(args, f) for f in RUN_FIELDS if getattr(args, f, None) is not None}
     return out, default_train_config(args.iters, out_dir=out, progress=not args.no_progress, **given)
@@ -205,7 +204,6 @@ def add_finetune_options(p, d):
 
 def finetune_out(args):
     """--out, created and checked before any work (None when not given)."""
-    from .files import make_directory
     return None if args.out is None else make_directory(args.out, "--out")
 
 
