@@ -230,7 +230,7 @@ class Trainer:
                 self.train_until_done_or_stopped(bar, stop)
             finally:
                 bar.close()
-            if stop:
+            if stop and self.step < cfg.iters:       # a stop asked after the last step lets the run end
                 self.save_if_needed()
                 raise Interrupted(stop[0], self.step, self.checkpoint_path)
         self.save_if_needed()

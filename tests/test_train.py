@@ -123,3 +123,9 @@ def test_resume_checks_the_checkpoint_before_changing_anything(tmp_path):
         fresh.run(resume=True)
     assert fresh.step == 0 and fresh.optimizer.step_count == 0
     assert all(np.array_equal(fresh.model.state_dict()[n], v) for n, v in weights.items())
+
+
+def test_a_signal_during_the_last_step_lets_the_run_end_normally(tmp_path):
+    trainer = make_trainer(tmp_path, iters=4, signals_at=4, signals=[signal.SIGINT])
+    trainer.run()                                                               # no Interrupted
+    assert trainer.step == 4 and load_checkpoint(tmp_path / "checkpoint.safetensors").step == 4
