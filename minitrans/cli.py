@@ -8,6 +8,7 @@ import sys
 from .files import make_directory
 from .recipes import bert, bert_finetune, gpt, gpt_finetune
 from .recipes.runs import default_out_dir, defaults_of
+from .tuning import tune_cpu
 
 # The TrainConfig fields a pretraining run takes from the command line; those not given keep
 # the recipe's value (recipes/gpt.py and recipes/bert.py own them, in default_train_config).
@@ -38,8 +39,10 @@ positive_int = int_at_least(1)
 
 
 def add_run_options(p, family, default_train_config):
-    """The options every pretraining run has: steps, schedule, evaluation, checkpoints, seed, run directory. Their defaults are the recipe's default_train_config; a default that the recipe
-    scales with the number of steps is shown for the default --iters."""
+    """The options every pretraining run has: steps, schedule, evaluation, checkpoints, seed, run directory.
+
+    Their defaults are the recipe's default_train_config; a default that the recipe scales with
+    the number of steps is shown for the default --iters."""
     d = default_train_config()
     shorter = default_train_config(max(1, d.iters // 10))
 
@@ -275,9 +278,8 @@ def main(argv=None):
     Returns 0 on success, 2 for bad input (one line on stderr, no traceback), and 128 + the
     signal's number when Ctrl-C (SIGINT) or SIGTERM stopped a run (after saving its checkpoint)."""
     from .train import Interrupted
-    from .tuning import tune_cpu
     args = build_parser().parse_args(argv)
-    tune_cpu()              # the process-wide settings that make training fast (tuning.py)
+    tune_cpu()                            # the process-wide settings that make training fast (tuning.py)
     try:
         return args.handler(args)
     except Interrupted as e:

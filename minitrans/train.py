@@ -215,8 +215,8 @@ class Trainer:
         SIGINT (Ctrl-C) or SIGTERM ends the run after the step in progress: the checkpoint of
         that step is written (with out_dir) and Interrupted is raised; a second signal stops at once.
         """
+        tune_cpu()                        # the process-wide settings that make training fast (tuning.py)
         cfg = self.cfg
-        tune_cpu()          # Numba's sleeping workers, BLAS's short spin, malloc keeping memory (tuning.py)
         if cfg.out_dir is not None:
             make_directory(cfg.out_dir, "out_dir")
             if resume:
