@@ -84,7 +84,8 @@ def add_pretrain(sub):
     g.add_argument("--preset", default=d["preset"])
     g.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
     g.add_argument("--block-size", type=positive_int, default=None, help="default: the preset's")
-    g.add_argument("--grad-accum", type=positive_int, default=None, help="batches per optimizer step; default: the recipe's")
+    g.add_argument("--grad-accum", type=positive_int, default=None,
+                   help="batches per optimizer step; default: the recipe's")
     g.add_argument("--dropout", type=float, default=0.0)
     add_run_options(g, "gpt", gpt.default_train_config)
     g.set_defaults(handler=run_pretrain_gpt)

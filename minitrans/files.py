@@ -71,7 +71,8 @@ def make_directory(path, what="directory"):
     except OSError as e:
         reasons = {FileExistsError: "a file of that name exists", NotADirectoryError: "a part of the path is a file"}
         reason = reasons.get(type(e), e.strerror)
-        raise ValueError(f"{what} '{path}': expected a directory that can be created and written to ({reason})") from None
+        raise ValueError(f"{what} '{path}': expected a directory that can be created and written to "
+                         f"({reason})") from None
     return path
 
 

@@ -250,8 +250,8 @@ def rewrite_metadata(path, change):
 @pytest.mark.parametrize("change, message", [
     (lambda m: m.update(step=-1), "metadata 'step' must be an integer >= 0, got -1"),
     (lambda m: m.update(step=2.5), "metadata 'step' must be an integer >= 0, got 2.5"),
-    (lambda m: m["optimizer"].pop("step"), r"metadata 'optimizer' needs the keys \['type', 'step', "
-                                           r"'hyperparameters', 'buffers'\], got \['buffers', 'hyperparameters', 'type'\]"),
+    (lambda m: m["optimizer"].pop("step"), r"metadata 'optimizer' needs the keys \['type', 'step', 'hyperparameters', "
+                                           r"'buffers'\], got \['buffers', 'hyperparameters', 'type'\]"),
     (lambda m: m["optimizer"].update(step=-2), "the optimizer's 'step' must be an integer >= 0, got -2"),
     (lambda m: m["model_rng_states"][0].update(state={"state": "x", "inc": 1}),
      "rng state of 'rng': not a valid PCG64 state"),

