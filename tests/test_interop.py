@@ -197,3 +197,10 @@ def test_save_refuses_what_the_layouts_cannot_hold(tmp_path):
     with pytest.raises(TypeError, match=r"got BertForSequenceClassification; save its body \(head.bert\)"):
         save_hf(BertForSequenceClassification(BertModel(BertConfig())), tmp_path)
     assert not os.listdir(tmp_path)
+
+
+def test_embed_command_refuses_a_gpt_folder_in_one_line(tmp_path, capsys):
+    from minitrans.cli import main
+    save_hf(gpt_like_fixture(), tmp_path)
+    assert main(["embed", "--model", str(tmp_path), "a sentence"]) == 2
+    assert capsys.readouterr().err.strip().endswith("holds a GPT; embed needs a BERT")

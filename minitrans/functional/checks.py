@@ -86,3 +86,24 @@ def check_probability(name, value, low_open=False):
     if not (0 < value <= 1 if low_open else 0 <= value <= 1):
         raise ValueError(f"{name} must lie in {'(0, 1]' if low_open else '[0, 1]'}, got {value}")
     return float(value)
+
+
+def check_token_batch(ids, vocab_size, max_length, length_name, past_length=0):
+    """Raise a clear error unless `ids` is a (B, T) integer array with B, T >= 1,
+    past_length + T <= max_length (named `length_name` in the message) and every id in [0, vocab_size)."""
+    if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
+        raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {getattr(ids, 'dtype', type(ids))}")
+    if ids.ndim != 2 or 0 in ids.shape:
+        raise ValueError(f"ids must have shape (B, T) with B >= 1 and T >= 1, got {ids.shape}")
+    T = past_length + ids.shape[1]
+    if T > max_length:
+        raise ValueError(f"sequence length {T} is longer than {length_name} {max_length}")
+    if ids.min() < 0 or ids.max() >= vocab_size:
+        raise ValueError(f"token ids must lie in [0, {vocab_size}), got values from {ids.min()} to {ids.max()}")
+
+
+def check_compute_dtype(model_name, dtype):
+    """Raise unless a model's parameters are float32 or float64, the dtypes the kernels compute in."""
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{model_name} computes in float32 or float64, but its parameters are {dtype}: "
+                        "convert it with model.astype(np.float32)")

@@ -17,8 +17,14 @@ def add_subcommand(subparsers):
 
 
 def run_embed(args):
+    from ..models import BertForPreTraining, BertModel
     from . import cosine_similarities, load_hf, minilm_directory, sentence_embeddings
-    model, tokenizer = load_hf(args.model or minilm_directory())
+    try:
+        model, tokenizer = load_hf(args.model or minilm_directory())
+    except NotImplementedError as e:      # a T5 folder: minitrans has no T5 model yet
+        raise ValueError(str(e)) from None
+    if not isinstance(model, (BertModel, BertForPreTraining)):
+        raise ValueError(f"'{args.model}' holds a {type(model).__name__}; embed needs a BERT")
     if tokenizer is None:
         raise ValueError(f"'{args.model}' holds no vocab.txt: there is no tokenizer to read the sentences with")
     similarities = cosine_similarities(sentence_embeddings(model, tokenizer, args.sentences))

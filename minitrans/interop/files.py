@@ -9,10 +9,11 @@ import os
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save_file
 
-from ..checkpoint import _atomic_save as atomic_save
+from ..files import atomic_write, atomic_write_json
 from ..tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
-from ..tokenizers.files import atomic_write_json, read_json
+from ..tokenizers.files import read_json
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
@@ -57,8 +58,8 @@ def read_tensors(directory):
 def write_folder(directory, config, tensors):
     """Write config.json and model.safetensors (with the "format": "pt" metadata the ecosystem expects)."""
     os.makedirs(directory, exist_ok=True)
-    atomic_save({k: np.ascontiguousarray(v) for k, v in tensors.items()},
-                os.path.join(directory, WEIGHTS), {"format": "pt"})
+    tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    atomic_write(os.path.join(directory, WEIGHTS), lambda temp_path: save_file(tensors, temp_path, {"format": "pt"}))
     atomic_write_json(os.path.join(directory, CONFIG), config)
 
 
