@@ -302,7 +302,7 @@ def in_alternating_blocks(runs, repeat, rounds=3):
 
 
 def kernel_table(repeat):
-    from minitrans import kernels
+    from minitrans import ops
     print(f"\nAttention forward+backward, float32, B*H={B * H}, D={D} (ms, best; speed-ups as ratios):")
     rng = np.random.default_rng(0)
     for T in (64, 256):
@@ -312,8 +312,8 @@ def kernel_table(repeat):
             def run(backend):
                 def go():
                     minitrans.set_backend(backend)
-                    out, cache = kernels.attention_forward(q, k, v, causal=causal)
-                    return kernels.attention_backward(dout, cache)
+                    out, cache = ops.attention_forward(q, k, v, causal=causal)
+                    return ops.attention_backward(dout, cache)
                 return go
             runs = {"numpy": run("numpy"), "numba": run("numba")}
             if torch is not None:
