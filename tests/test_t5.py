@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from minitrans import nn
+from minitrans.generate_t5 import greedy_decode
 from minitrans.gradcheck import assert_gradients_close, check_loss
 from minitrans.models.t5 import T5, T5Config, count_t5_parameters, shift_right
 from minitrans.optim import AdamW, WarmupCosineLR, clip_grad_norm
@@ -113,3 +114,23 @@ def train_seq2seq(model, make_batch, steps, lr, seed=0):
         clip_grad_norm(model.parameters(), 1.0)
         opt.step()
     return loss
+
+
+def test_learns_to_copy_and_to_reverse():
+    """One tiny T5, two tasks told apart by a first token (2: copy, 3: reverse) over 5 digits (4-13),
+    the targets ending in eos (1): greedy decoding gets nearly every held-out sequence right."""
+    model = T5(T5Config(vocab_size=14, d_model=32, n_head=4, d_ff=64, n_encoder_layer=2, n_decoder_layer=2,
+                        num_buckets=16, max_distance=32))
+
+    def make_batch(rng, n=32):
+        digits = rng.integers(4, 14, size=(n, 5))
+        reverse = rng.random(n) < 0.5
+        targets = np.where(reverse[:, None], digits[:, ::-1], digits)
+        inputs = np.concatenate([np.where(reverse, 3, 2)[:, None], digits], axis=1)
+        return inputs, np.concatenate([targets, np.ones((n, 1), dtype=np.int64)], axis=1), reverse
+
+    loss = train_seq2seq(model, lambda rng: make_batch(rng)[:2], steps=800, lr=1e-2)
+    assert loss < 0.05
+    x, y, reverse = make_batch(np.random.default_rng(1), n=200)
+    right = np.array([out == row.tolist() for out, row in zip(greedy_decode(model, x, max_new_tokens=6), y)])
+    assert right[~reverse].mean() >= 0.95 and right[reverse].mean() >= 0.95
