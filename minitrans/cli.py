@@ -44,6 +44,8 @@ def add_pretrain(sub):
     b.add_argument("--no-nsp", action="store_true", help="masked LM only, no next sentence prediction")
     add_run_options(b, "bert", lr=3e-3, min_lr=3e-4)
     b.set_defaults(handler=run_pretrain_bert)
+    from .recipes.t5_cli import add_pretrain_t5
+    add_pretrain_t5(fam, add_run_options)
 
 
 def run_pretrain_bert(args):
@@ -107,6 +109,8 @@ def add_finetune(sub):
     b.add_argument("--n-eval", type=int, default=None, help="score on the first N dev and test examples only")
     add_finetune_options(b, lr=1e-3)
     b.set_defaults(handler=run_finetune_bert)
+    from .recipes.t5_cli import add_finetune_t5
+    add_finetune_t5(fam)
 
 
 def run_finetune_bert(args):

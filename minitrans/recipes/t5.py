@@ -31,11 +31,14 @@ N_SENTINELS = 100
 SPAN_CORRUPTION = "span_corruption"
 
 
-def build_t5_tokenizer(corpus_text, vocab_size=1000):
-    """WordPiece trained on the corpus and the task texts (prefixes and answer words become pieces),
-    with [PAD] (also the decoder's start token), </s> as eos and the sentinels <extra_id_0..99>."""
-    task_texts = [" ".join(to_text(task, e)) for task in TEXT_TASKS for e in load_task(task, "train")[:500]]
-    tok = WordPieceTokenizer.train([corpus_text] + task_texts, vocab_size)
+def build_t5_tokenizer(corpus, vocab_size=1000):
+    """WordPiece trained on the corpus (for the toy world, with the task texts too: prefixes and answer
+    words become pieces), with [PAD] (also the decoder's start token), </s> as eos and the sentinels
+    <extra_id_0> ... <extra_id_99>."""
+    texts = [load_corpus_text(corpus)]
+    if corpus == "toyworld":
+        texts += [" ".join(to_text(task, e)) for task in TEXT_TASKS for e in load_task(task, "train")[:500]]
+    tok = WordPieceTokenizer.train(texts, vocab_size)
     tok.add_special_tokens({"eos": "</s>"})
     tok.add_sentinels(N_SENTINELS)
     return tok
@@ -105,7 +108,7 @@ def pretrain_t5(corpus="toyworld", preset="mini", iters=2000, batch_size=32, inp
     """Span-corruption pretraining (noise density 0.15, mean span 3) on a corpus.
 
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss."""
-    tok = build_t5_tokenizer(load_corpus_text(corpus), vocab_size)
+    tok = build_t5_tokenizer(corpus, vocab_size)
     sources = {split: SpanCorruptionSource(s, tok, inputs_length) for split, s in corpus_stream(tok, corpus).items()}
     config = make_config(tok, preset, **overrides)
     model = T5(config)
@@ -175,7 +178,7 @@ def multitask_t5(tasks=TEXT_TASKS, checkpoint=None, preset="mini", iters=3000, b
         model, tok = load_t5(checkpoint)
         config = model.config
     else:
-        tok = build_t5_tokenizer(load_corpus_text(corpus), vocab_size)
+        tok = build_t5_tokenizer(corpus, vocab_size)
         config = make_config(tok, preset, seed=seed, **overrides)
         model = T5(config)
     span_source = None
