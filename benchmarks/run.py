@@ -92,6 +92,23 @@ def transformer_flops(tokens, sequences, T, n_layer, d_model, d_ff, head_rows, v
 
 
 # ------------------------------------------------------------------ minitrans steps
+def lm_phases(model, optimizer, loss):
+    """The three timed phases of a step whose loss() returns (loss, dlogits, cache), as GPT's and T5's do."""
+    state = {}
+
+    def forward():
+        model.zero_grad()
+        _, state["dlogits"], state["cache"] = loss()
+
+    def backward():
+        model.backward(state["dlogits"], state["cache"])
+
+    def update():
+        clip_grad_norm(model.parameters(), 1.0)
+        optimizer.step()
+    return forward, backward, update
+
+
 def gpt_case():
     """The baby GPT's step as a dict: name, tokens and FLOPs per step, the three timed phases, the batch."""
     cfg = GPTConfig.preset("baby")
@@ -100,21 +117,10 @@ def gpt_case():
     rng = np.random.default_rng(0)
     B, T = GPT_SHAPE["batch"], cfg.block_size
     x, y = rng.integers(0, cfg.vocab_size, (B, T)), rng.integers(0, cfg.vocab_size, (B, T))
-    state = {}
-
-    def forward():
-        model.zero_grad()
-        _, state["dlogits"], state["cache"] = model.loss(x, y)
-
-    def backward():
-        model.backward(state["dlogits"], state["cache"])
-
-    def update():
-        clip_grad_norm(model.parameters(), 1.0)
-        optimizer.step()
+    phases = lm_phases(model, optimizer, lambda: model.loss(x, y))
 
     flops = transformer_flops(B * T, B, T, cfg.n_layer, cfg.n_embd, 4 * cfg.n_embd, B * T, cfg.vocab_size)
-    return dict(name="GPT baby", tokens=B * T, flops=flops, phases=(forward, backward, update), batch=(x, y))
+    return dict(name="GPT baby", tokens=B * T, flops=flops, phases=phases, batch=(x, y))
 
 
 def bert_batch(rng):
@@ -165,25 +171,14 @@ def t5_case():
     rng = np.random.default_rng(0)
     B, S, T = s["batch"], s["S"], s["T"]
     x, y = rng.integers(2, s["vocab_size"], (B, S)), rng.integers(2, s["vocab_size"], (B, T))
-    state = {}
-
-    def forward():
-        model.zero_grad()
-        _, state["dlogits"], state["cache"] = model.loss(x, y)
-
-    def backward():
-        model.backward(state["dlogits"], state["cache"])
-
-    def update():
-        clip_grad_norm(model.parameters(), 1.0)
-        optimizer.step()
+    phases = lm_phases(model, optimizer, lambda: model.loss(x, y))
 
     L, C, F = cfg.n_encoder_layer, cfg.d_model, cfg.d_ff
     flops = (transformer_flops(B * S, B, S, L, C, F, 0, 0)                      # encoder
              + transformer_flops(B * T, B, T, L, C, F, B * T, s["vocab_size"])  # decoder self-attention, FFN, head
              + 3 * L * (2 * B * T * 2 * C * C + 2 * B * S * 2 * C * C + 2 * B * 2 * T * S * C))  # cross-attention
     decoder_inputs = np.concatenate([np.zeros((B, 1), np.int64), y[:, :-1]], axis=1)
-    return dict(name="T5 mini", tokens=B * (S + T), flops=flops, phases=(forward, backward, update),
+    return dict(name="T5 mini", tokens=B * (S + T), flops=flops, phases=phases,
                 batch=(x, decoder_inputs, y))
 
 

@@ -17,15 +17,15 @@ import time
 
 import numpy as np
 
-from ..checkpoint import load_checkpoint
 from ..data import load_task, pad_batch, span_corrupt, span_corruption_batch, tokens_length_for_inputs
 from ..data.mixing import draw_tasks, mixing_rates
 from ..data.text_to_text import TEXT_TASKS, score_task, task_from_prefix, to_text
 from ..generate_t5 import beam_search, greedy_decode
 from ..models import T5, T5Config
-from ..tokenizers import WordPieceTokenizer, tokenizer_from_dict
+from ..tokenizers import WordPieceTokenizer
 from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
+from .gpt import load_pretrained
 
 N_SENTINELS = 100
 SPAN_CORRUPTION = "span_corruption"
@@ -124,12 +124,7 @@ def pretrain_t5(corpus="toyworld", preset="mini", iters=2000, batch_size=32, inp
 
 def load_t5(path):
     """A T5 and its tokenizer from a checkpoint written by pretrain_t5 or multitask_t5."""
-    ckpt = load_checkpoint(path)
-    if ckpt.model_type != "T5":
-        raise ValueError(f"checkpoint '{path}' holds a {ckpt.model_type}, expected a T5")
-    model = T5(T5Config.from_dict(ckpt.config))
-    load_checkpoint(path, model)
-    return model, tokenizer_from_dict(ckpt.tokenizer)
+    return load_pretrained(path, T5, T5Config)
 
 
 class TaskMixture:
