@@ -134,3 +134,13 @@ def test_learns_to_copy_and_to_reverse():
     x, y, reverse = make_batch(np.random.default_rng(1), n=200)
     right = np.array([out == row.tolist() for out, row in zip(greedy_decode(model, x, max_new_tokens=6), y)])
     assert right[~reverse].mean() >= 0.95 and right[reverse].mean() >= 0.95
+
+
+def test_rmsnorm_variance_in_float32_for_float16():
+    """Squares of float16 overflow above 256: the mean of squares is taken in float32."""
+    from minitrans import ops
+    x = np.array([[300.0, -400.0, 500.0, 100.0]], dtype=np.float16)
+    out, _ = ops.rmsnorm_forward(x, np.ones(4, dtype=np.float16))
+    expected = x.astype(np.float64) / np.sqrt((x.astype(np.float64) ** 2).mean())
+    assert out.dtype == np.float16 and np.all(np.isfinite(out))
+    assert np.allclose(out, expected, rtol=2e-3)
