@@ -28,7 +28,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import minitrans  # noqa: E402
-from minitrans import kernels  # noqa: E402
+from minitrans import ops  # noqa: E402
+
+minitrans.tune_cpu()                 # the process-wide settings training runs with (minitrans/tuning.py)
 from minitrans.functional.attention import causal_mask  # noqa: E402
 from minitrans.kernels.threads import threading_layer  # noqa: E402
 
@@ -75,10 +77,10 @@ def cases(T, causal, rng):
     dx = rng.standard_normal(x.shape).astype(np.float32)
     q, k, v, dout = (rng.standard_normal((B, H, T, D)).astype(np.float32) for _ in range(4))
     return {
-        "softmax fwd": lambda: kernels.softmax_forward(x, mask),
-        "softmax fwd+bwd": lambda: kernels.softmax_backward(dx, kernels.softmax_forward(x, mask)[1]),
-        "attention fwd": lambda: kernels.attention_forward(q, k, v, causal=causal),
-        "attention fwd+bwd": lambda: kernels.attention_backward(dout, kernels.attention_forward(q, k, v, causal=causal)[1]),
+        "softmax fwd": lambda: ops.softmax_forward(x, mask),
+        "softmax fwd+bwd": lambda: ops.softmax_backward(dx, ops.softmax_forward(x, mask)[1]),
+        "attention fwd": lambda: ops.attention_forward(q, k, v, causal=causal),
+        "attention fwd+bwd": lambda: ops.attention_backward(dout, ops.attention_forward(q, k, v, causal=causal)[1]),
     }
 
 
@@ -108,7 +110,7 @@ def alternating_worker(repeat):
             return x @ W
 
         def softmax():
-            return kernels.softmax_backward(dprobs, kernels.softmax_forward(scores, mask)[1])
+            return ops.softmax_backward(dprobs, ops.softmax_forward(scores, mask)[1])
 
         def both():
             matmul()

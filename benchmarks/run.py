@@ -36,6 +36,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import minitrans  # noqa: E402
+
+minitrans.tune_cpu()                 # the process-wide settings training runs with (minitrans/tuning.py)
 from bench_kernels import B, D, H, best_and_median  # noqa: E402
 from minitrans.kernels.threads import _openblas, threading_layer  # noqa: E402
 from minitrans.models import GPT, T5, BertConfig, BertModel, GPTConfig, T5Config  # noqa: E402
@@ -149,7 +151,7 @@ def bert_case():
         _, state["dlogits"], _ = classification_terms(state["out"][0], labels[masked])   # as model.loss does
 
     def backward():
-        model.backward(state["dlogits"], None, state["out"][2])
+        model.backward((state["dlogits"], None), state["out"][2])
 
     def update():
         clip_grad_norm(model.parameters(), 1.0)

@@ -10,9 +10,10 @@ by any safetensors reader):
               "step", "config", "rng_state", "model_rng_states", "tokenizer", "extra",
               "optimizer" (type, step, hyperparameters, buffer names)
 
-Saving writes a temporary file in the same directory, flushes it to disk and
-renames it over `path` with os.replace, so an interrupted save leaves the previous
-checkpoint intact. The states of the model's own random generators (dropout) are
+Saving goes through minitrans.files.atomic_write (a temporary file in the same
+directory, flushed to disk and renamed over `path`), so an interrupted save leaves
+the previous checkpoint intact. Loading reads and checks the whole file before it
+changes the model or the optimizer. The states of the model's own random generators (dropout) are
 saved and restored automatically, so training resumes exactly.
 """
 from __future__ import annotations
@@ -21,13 +22,12 @@ import dataclasses
 import json
 import numbers
 import os
-import tempfile
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
 from safetensors.numpy import save_file
 
-from .gradcheck import generators_of
+from .files import atomic_write
 from .nn.module import Module
 
 FORMAT = "minitrans-checkpoint"
@@ -53,21 +53,41 @@ class Checkpoint:
 # ------------------------------------------------------------------ rng states
 def get_rng_states(model: Module) -> list:
     """JSON-able states of every np.random.Generator held by the model, in module order."""
-    return [to_jsonable(g.bit_generator.state, "model rng state") for g in generators_of(model)]
+    return [to_jsonable(g.bit_generator.state, "model rng state") for _, g in model.named_generators()]
 
 
 def set_rng_states(model: Module, states: list):
-    """Restore generator states taken by `get_rng_states` from a model of the same structure."""
-    gens = generators_of(model)
-    if len(states) != len(gens):
-        raise ValueError(f"got {len(states)} rng states, but {type(model).__name__} holds {len(gens)} generators")
-    for i, (g, state) in enumerate(zip(gens, states)):
-        kind = g.bit_generator.state["bit_generator"]
-        if not isinstance(state, dict) or state.get("bit_generator") != kind:
-            got = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"rng state {i}: expected a {kind} state, got {got}")
+    """Restore generator states taken by `get_rng_states` from a model of the same structure.
+
+    Every state is checked before any generator changes."""
+    gens = check_rng_states(model, states)
     for g, state in zip(gens, states):
         g.bit_generator.state = state
+
+
+def check_rng_states(model: Module, states) -> list:
+    """ValueError unless `states` holds one valid state per generator of `model`; returns the generators."""
+    named = list(model.named_generators())
+    if not isinstance(states, list) or len(states) != len(named):
+        got = f"{len(states)} rng states" if isinstance(states, list) else type(states).__name__
+        raise ValueError(f"got {got}, but {type(model).__name__} holds {len(named)} generators")
+    for (name, g), state in zip(named, states):
+        check_generator_state(g, state, f"rng state of '{name}'")
+    return [g for _, g in named]
+
+
+def check_generator_state(generator, state, what="rng state"):
+    """ValueError unless `state` could be assigned to `generator.bit_generator.state` (nothing changes).
+
+    The state is tried on a scratch bit generator of the same kind, which checks its keys and values."""
+    kind = type(generator.bit_generator)
+    if not isinstance(state, dict) or state.get("bit_generator") != kind.__name__:
+        got = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
+        raise ValueError(f"{what}: expected a {kind.__name__} state, got {got}")
+    try:
+        kind().state = state
+    except (TypeError, ValueError, KeyError) as e:
+        raise ValueError(f"{what}: not a valid {kind.__name__} state ({type(e).__name__}: {e})") from None
 
 
 # ---------------------------------------------------------------------- JSON
@@ -135,26 +155,7 @@ def save_checkpoint(path, model: Module, optimizer=None, step: int = 0, config=N
                 tensors[f"optimizer/{buffer}/{name}"] = np.ascontiguousarray(value)
     metadata = {key: json.dumps(value) for key, value in meta.items()}
     metadata["format"] = FORMAT
-    path = os.fspath(path)
-    _atomic_save(tensors, path, metadata)
-    return path
-
-
-def _atomic_save(tensors, path, metadata):
-    """save_file into a temp file beside `path`, fsync, then os.replace; the temp file never survives."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    return atomic_write(path, lambda temp_path: save_file(tensors, temp_path, metadata=metadata))
 
 
 # ---------------------------------------------------------------------- load
@@ -163,7 +164,9 @@ def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkp
 
     Everything is checked before anything is changed. Raises FileNotFoundError for
     a missing file, ValueError for a corrupt or truncated file, a file that is not a
-    minitrans checkpoint, another model type, or weights that do not fit the model.
+    minitrans checkpoint, malformed metadata (a step that is not an integer >= 0, an
+    optimizer entry without its step, an invalid generator state), another model type,
+    or weights that do not fit the model.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -189,16 +192,25 @@ def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkp
             "type": opt["type"], "step": opt["step"], "hyperparameters": opt["hyperparameters"],
             "buffers": {b: _tensors_under(tensors, f"optimizer/{b}/") for b in opt["buffers"]},
         }
+    restore_checkpoint(ckpt, model, optimizer)
+    return ckpt
+
+
+def restore_checkpoint(ckpt: Checkpoint, model: Module | None = None, optimizer=None):
+    """Copy a checkpoint read by load_checkpoint into `model` and `optimizer` (either may be None).
+
+    Checks that the weights and generator states fit the model and that an optimizer
+    state is present before changing anything; the optimizer checks its own state in
+    full before it changes (Optimizer.load_state_dict)."""
     if model is not None:
         _check_fits(ckpt, model)
     if optimizer is not None:
         if ckpt.optimizer_state is None:
-            raise ValueError(f"checkpoint '{path}' holds no optimizer state, but an optimizer was given")
+            raise ValueError(f"checkpoint '{ckpt.path}' holds no optimizer state, but an optimizer was given")
         optimizer.load_state_dict(ckpt.optimizer_state)
     if model is not None:
         model.load_state_dict(ckpt.model_state)
         set_rng_states(model, ckpt.model_rng_states)
-    return ckpt
 
 
 def _parse_metadata(path, metadata):
@@ -214,7 +226,26 @@ def _parse_metadata(path, metadata):
     if meta["format_version"] != FORMAT_VERSION:
         raise ValueError(f"checkpoint '{path}' has format version {meta['format_version']}, "
                          f"this minitrans reads version {FORMAT_VERSION}")
+    if not _is_step(meta["step"]):
+        raise ValueError(f"checkpoint '{path}': metadata 'step' must be an integer >= 0, got {meta['step']!r}")
+    if not isinstance(meta["model_rng_states"], list):
+        raise ValueError(f"checkpoint '{path}': metadata 'model_rng_states' must be a list, "
+                         f"got {type(meta['model_rng_states']).__name__}")
+    opt = meta["optimizer"]
+    if opt is not None:
+        keys = ("type", "step", "hyperparameters", "buffers")
+        if not isinstance(opt, dict) or not all(k in opt for k in keys):
+            got = sorted(opt) if isinstance(opt, dict) else type(opt).__name__
+            raise ValueError(f"checkpoint '{path}': metadata 'optimizer' needs the keys {list(keys)}, got {got}")
+        if not _is_step(opt["step"]):
+            raise ValueError(f"checkpoint '{path}': the optimizer's 'step' must be an integer >= 0, "
+                             f"got {opt['step']!r}")
     return meta
+
+
+def _is_step(value):
+    """A step count: an int >= 0 (JSON gives int or float; True is not a step)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _tensors_under(tensors, prefix):
@@ -235,7 +266,7 @@ def _check_fits(ckpt, model):
         raise ValueError(f"checkpoint '{ckpt.path}' does not fit this {type(model).__name__}: "
                          f"missing weights {missing[:10]}, unexpected weights {extra[:10]}, "
                          f"shape mismatches {shapes[:10]}")
-    n_gens = len(generators_of(model))
-    if len(ckpt.model_rng_states) != n_gens:
-        raise ValueError(f"checkpoint '{ckpt.path}' has {len(ckpt.model_rng_states)} model rng states, "
-                         f"the model holds {n_gens} generators")
+    try:
+        check_rng_states(model, ckpt.model_rng_states)
+    except ValueError as e:
+        raise ValueError(f"checkpoint '{ckpt.path}': {e}") from None

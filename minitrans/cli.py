@@ -2,122 +2,179 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
+from .files import make_directory
+from .recipes import bert, bert_finetune, gpt, gpt_finetune
+from .recipes.runs import default_out_dir, defaults_of
+from .tuning import tune_cpu
 
-def add_run_options(p, family, lr, min_lr):
-    """The options every pretraining run has: schedule, dropout, evaluation, seed, run directory."""
-    p.add_argument("--lr", type=float, default=lr)
-    p.add_argument("--min-lr", type=float, default=min_lr)
-    p.add_argument("--warmup", type=int, default=100)
-    p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--eval-interval", type=int, default=250)
-    p.add_argument("--seed", type=int, default=1337)
+# The TrainConfig fields a pretraining run takes from the command line; those not given keep
+# the recipe's value (recipes/gpt.py and recipes/bert.py own them, in default_train_config).
+RUN_FIELDS = ("lr", "min_lr", "warmup", "grad_accum", "eval_interval", "checkpoint_interval", "seed")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors: `minitrans pretrain gpt: error: argument --iters: ... (see --help)`."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def int_at_least(minimum):
+    """An argparse type: an integer >= minimum, or an error saying so."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+    return parse
+
+
+positive_int = int_at_least(1)
+
+
+def add_run_options(p, family, default_train_config):
+    """The options every pretraining run has: steps, schedule, evaluation, checkpoints, seed, run directory.
+
+    Their defaults are the recipe's default_train_config; a default that the recipe scales with
+    the number of steps is shown for the default --iters."""
+    d = default_train_config()
+    shorter = default_train_config(max(1, d.iters // 10))
+
+    def recipe(field):
+        value = getattr(d, field)
+        scaled = f" for --iters {d.iters} (it scales with --iters)" if getattr(shorter, field) != value else ""
+        return f"default: the recipe's, {value}{scaled}"
+    p.add_argument("--iters", type=positive_int, default=d.iters, help=f"optimizer steps (default {d.iters})")
+    p.add_argument("--lr", type=float, default=None, help=recipe("lr"))
+    p.add_argument("--min-lr", type=float, default=None, help=recipe("min_lr"))
+    p.add_argument("--warmup", type=int_at_least(0), default=None, help=recipe("warmup"))
+    p.add_argument("--eval-interval", type=positive_int, default=None,
+                   help="steps between evaluations, each with a checkpoint; " + recipe("eval_interval"))
+    p.add_argument("--checkpoint-interval", type=int_at_least(0), default=None,
+                   help="steps between checkpoints instead (0: only at the end and when stopped); "
+                        "default: at every evaluation")
+    p.add_argument("--seed", type=int, default=None, help=recipe("seed"))
     p.add_argument("--out", default=None, help=f"run directory (default runs/{family}-<corpus>)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out exactly where it stopped (or was stopped by Ctrl-C)")
     p.add_argument("--no-progress", action="store_true")
+
+
+def run_config(args, default_train_config, family):
+    """The run directory (created and checked before any work) and the TrainConfig of a pretraining run."""
+    out = make_directory(args.out or default_out_dir(family, args.corpus), "--out")
+    given = {f: getattr(args, f) for f in RUN_FIELDS if getattr(args, f, None) is not None}
+    return out, default_train_config(args.iters, out_dir=out, progress=not args.no_progress, **given)
 
 
 def add_pretrain(sub):
     p = sub.add_parser("pretrain", help="pretrain a model family on a corpus")
     fam = p.add_subparsers(dest="family", required=True)
+    d = defaults_of(gpt.pretrain_gpt)
     g = fam.add_parser("gpt", help="next-token prediction")
-    g.add_argument("--corpus", default="toyworld", help="toyworld, shakespeare, or a path to a text file")
-    g.add_argument("--tokenizer", default="char", choices=["char", "bpe"])
-    g.add_argument("--vocab-size", type=int, default=None, help="for --tokenizer bpe")
-    g.add_argument("--preset", default="baby")
-    g.add_argument("--iters", type=int, default=2000)
-    g.add_argument("--batch-size", type=int, default=12)
-    g.add_argument("--block-size", type=int, default=None)
-    g.add_argument("--grad-accum", type=int, default=1)
-    add_run_options(g, "gpt", lr=1e-3, min_lr=1e-4)
+    g.add_argument("--corpus", default=d["corpus"], help="toyworld, shakespeare, or a path to a text file")
+    g.add_argument("--tokenizer", default=d["tokenizer"], choices=["char", "bpe"])
+    g.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="for --tokenizer bpe")
+    g.add_argument("--preset", default=d["preset"])
+    g.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    g.add_argument("--block-size", type=positive_int, default=None, help="default: the preset's")
+    g.add_argument("--grad-accum", type=positive_int, default=None,
+                   help="batches per optimizer step; default: the recipe's")
+    g.add_argument("--dropout", type=float, default=0.0)
+    add_run_options(g, "gpt", gpt.default_train_config)
     g.set_defaults(handler=run_pretrain_gpt)
+    d = defaults_of(bert.pretrain_bert)
     b = fam.add_parser("bert", help="masked LM (80/10/10) + next sentence prediction on sentence pairs")
-    b.add_argument("--corpus", default="toyworld", help="toyworld, or a text file: a sentence a line, "
-                                                       "a blank line between documents")
-    b.add_argument("--preset", default="tiny", help="tiny or mini (or base, large)")
-    b.add_argument("--vocab-size", type=int, default=1000, help="WordPiece vocabulary size")
-    b.add_argument("--iters", type=int, default=3000)
-    b.add_argument("--batch-size", type=int, default=32)
-    b.add_argument("--max-len", type=int, default=128, help="longest packed pair [CLS] A [SEP] B [SEP]")
+    b.add_argument("--corpus", default=d["corpus"], help="toyworld, or a text file: a sentence a line, "
+                                                         "a blank line between documents")
+    b.add_argument("--preset", default=d["preset"], help="tiny or mini (or base, large)")
+    b.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="WordPiece vocabulary size")
+    b.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    b.add_argument("--max-len", type=int_at_least(bert.MIN_MAX_LEN), default=d["max_len"],
+                   help="longest packed pair [CLS] A [SEP] B [SEP]")
     b.add_argument("--mask-only", action="store_true", help="every chosen token becomes [MASK] (no 10/10)")
     b.add_argument("--no-nsp", action="store_true", help="masked LM only, no next sentence prediction")
-    add_run_options(b, "bert", lr=3e-3, min_lr=3e-4)
+    b.add_argument("--dropout", type=float, default=d["dropout"])
+    add_run_options(b, "bert", bert.default_train_config)
     b.set_defaults(handler=run_pretrain_bert)
     from .recipes.t5_cli import add_pretrain_t5
     add_pretrain_t5(fam, add_run_options)
 
 
 def run_pretrain_bert(args):
-    from .recipes.bert import pretrain_bert
-    from .recipes.gpt import default_out_dir
-    from .train import TrainConfig
-    out = args.out or default_out_dir("bert", args.corpus)
-    cfg = TrainConfig(iters=args.iters, lr=args.lr, min_lr=args.min_lr, warmup=args.warmup, weight_decay=0.01,
-                      betas=(0.9, 0.999), eval_interval=args.eval_interval, eval_iters=10, seed=args.seed,
-                      out_dir=out, progress=not args.no_progress)
-    model, tok, trainer = pretrain_bert(args.corpus, args.preset, args.vocab_size, batch_size=args.batch_size,
-                                        max_len=args.max_len, mask_only=args.mask_only, nsp=not args.no_nsp,
-                                        resume=args.resume, train_config=cfg, dropout=args.dropout)
-    print(f"checkpoint: {trainer.checkpoint_path}  loss curve: {out}/loss.png  log: {out}/log.jsonl")
-    print(f"wall time: {trainer.wall_time:.1f} s")
-    last = next(r for r in reversed(trainer.history) if r["split"] == "val_eval")
-    print(", ".join(f"{k} {last[k]:.4f}" for k in ("mlm_loss", "mlm_acc", "nsp_acc") if k in last))
-    print(f"final val loss: {last['loss']:.4f}")
+    out, cfg = run_config(args, bert.default_train_config, "bert")
+    model, tok, trainer = bert.pretrain_bert(args.corpus, args.preset, args.vocab_size, batch_size=args.batch_size,
+                                             max_len=args.max_len, mask_only=args.mask_only, nsp=not args.no_nsp,
+                                             resume=args.resume, train_config=cfg, dropout=args.dropout)
+    print_run_summary(trainer, out, ("mlm_loss", "mlm_acc", "nsp_acc"))
     return 0
 
 
 def run_pretrain_gpt(args):
-    from .recipes.gpt import default_out_dir, pretrain_gpt
-    from .train import TrainConfig
-    out = args.out or default_out_dir("gpt", args.corpus)
-    cfg = TrainConfig(iters=args.iters, lr=args.lr, min_lr=args.min_lr, warmup=args.warmup,
-                      grad_accum=args.grad_accum, eval_interval=args.eval_interval, seed=args.seed,
-                      out_dir=out, progress=not args.no_progress)
+    out, cfg = run_config(args, gpt.default_train_config, "gpt")
     overrides = {"dropout": args.dropout}
-    if args.block_size:
+    if args.block_size is not None:
         overrides["block_size"] = args.block_size
-    model, tok, trainer = pretrain_gpt(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
-                                       vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
-                                       **overrides)
+    model, tok, trainer = gpt.pretrain_gpt(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
+                                           vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
+                                           **overrides)
+    print_run_summary(trainer, out)
+    return 0
+
+
+def print_run_summary(trainer, out, metrics=()):
+    """Where the run's files are, its wall time, and its last validation evaluation."""
     print(f"checkpoint: {trainer.checkpoint_path}  loss curve: {out}/loss.png  log: {out}/log.jsonl")
     print(f"wall time: {trainer.wall_time:.1f} s")
-    print(f"final val loss: {trainer.final_loss('val'):.4f}")
-    return 0
+    last = next((r for r in reversed(trainer.history) if r["split"] == "val_eval"), None)
+    if last is None:
+        print("no validation evaluation was run")
+        return
+    if any(k in last for k in metrics):
+        print(", ".join(f"{k} {last[k]:.4f}" for k in metrics if k in last))
+    print(f"final val loss: {last['loss']:.4f}")
 
 
 def add_finetune(sub):
     p = sub.add_parser("finetune", help="finetune a model on a toy-world task")
     fam = p.add_subparsers(dest="family", required=True)
+    d = defaults_of(gpt_finetune.finetune_gpt)
     g = fam.add_parser("gpt", help="the GPT paper's recipe: task head on the extract token + aux LM loss")
-    g.add_argument("--task", default="sentiment",
-                   choices=["sentiment", "acceptability", "paraphrase", "entailment", "similarity", "multiple_choice"])
+    g.add_argument("--task", default=d["task"], choices=sorted(gpt_finetune.KIND))
     g.add_argument("--from", dest="checkpoint", default=None,
                    help="a pretrained GPT checkpoint; without it the same GPT starts from random weights")
-    g.add_argument("--lm-weight", type=float, default=0.5, help="lambda of L_task + lambda * L_LM (0: no aux loss)")
+    g.add_argument("--lm-weight", type=float, default=d["lm_weight"],
+                   help="lambda of L_task + lambda * L_LM (0: no aux loss)")
     g.add_argument("--freeze-body", action="store_true", help="train only the task head")
-    add_finetune_options(g, lr=5e-4)
+    add_finetune_options(g, d)
     g.set_defaults(handler=run_finetune_gpt)
+    d = defaults_of(bert_finetune.finetune_bert)
     b = fam.add_parser("bert", help="a task head on [CLS], on every token (ner) or on spans (qa)")
-    b.add_argument("--task", default="sentiment",
-                   choices=["sentiment", "acceptability", "pair", "paraphrase", "entailment", "similarity",
-                            "choice", "multiple_choice", "ner", "qa"],
+    b.add_argument("--task", default=d["task"],
+                   choices=sorted(bert_finetune.KIND) + sorted(bert_finetune.ALIASES),
                    help="pair = paraphrase, choice = multiple_choice")
     b.add_argument("--from", dest="checkpoint", default=None,
                    help="a pretrained BERT checkpoint; without it the same BERT starts from random weights")
-    b.add_argument("--preset", default="tiny", help="the BERT size without --from")
-    b.add_argument("--n-eval", type=int, default=None, help="score on the first N dev and test examples only")
-    add_finetune_options(b, lr=1e-3)
+    b.add_argument("--preset", default=d["preset"], help="the BERT size without --from")
+    b.add_argument("--n-eval", type=positive_int, default=d["n_eval"],
+                   help="score on the first N dev and test examples only")
+    add_finetune_options(b, d)
     b.set_defaults(handler=run_finetune_bert)
     from .recipes.t5_cli import add_finetune_t5
     add_finetune_t5(fam)
 
 
 def run_finetune_bert(args):
-    from .recipes.bert_finetune import finetune_bert
-    scores, _ = finetune_bert(args.task, args.checkpoint, preset=args.preset, n_train=args.n_train,
-                              n_eval=args.n_eval, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                              progress=not args.no_progress, out_dir=args.out)
+    scores, _ = bert_finetune.finetune_bert(args.task, args.checkpoint, preset=args.preset, n_train=args.n_train,
+                                            n_eval=args.n_eval, epochs=args.epochs, batch_size=args.batch_size,
+                                            lr=args.lr, seed=args.seed, progress=not args.no_progress,
+                                            out_dir=finetune_out(args))
     print_scores(scores)
     return 0
 
@@ -142,14 +199,20 @@ def run_probe_bert(args):
     return 0
 
 
-def add_finetune_options(p, lr):
-    p.add_argument("--n-train", type=int, default=None, help="use only the first N training examples")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=lr)
-    p.add_argument("--seed", type=int, default=0)
+def add_finetune_options(p, d):
+    """Options every finetuning run has; `d` holds the recipe function's defaults (defaults_of)."""
+    p.add_argument("--n-train", type=positive_int, default=d["n_train"], help="use only the first N training examples")
+    p.add_argument("--epochs", type=positive_int, default=d["epochs"])
+    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    p.add_argument("--lr", type=float, default=d["lr"])
+    p.add_argument("--seed", type=int, default=d["seed"])
     p.add_argument("--out", default=None, help="run directory for the log, loss curve and checkpoint")
     p.add_argument("--no-progress", action="store_true")
+
+
+def finetune_out(args):
+    """--out, created and checked before any work (None when not given)."""
+    return None if args.out is None else make_directory(args.out, "--out")
 
 
 def print_scores(scores):
@@ -158,11 +221,10 @@ def print_scores(scores):
 
 
 def run_finetune_gpt(args):
-    from .recipes.gpt_finetune import finetune_gpt
-    scores, _ = finetune_gpt(args.task, args.checkpoint, lm_weight=args.lm_weight, n_train=args.n_train,
-                             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                             freeze_body=args.freeze_body, seed=args.seed, progress=not args.no_progress,
-                             out_dir=args.out)
+    scores, _ = gpt_finetune.finetune_gpt(args.task, args.checkpoint, lm_weight=args.lm_weight, n_train=args.n_train,
+                                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                          freeze_body=args.freeze_body, seed=args.seed,
+                                          progress=not args.no_progress, out_dir=finetune_out(args))
     print_scores(scores)
     return 0
 
@@ -182,8 +244,7 @@ def add_sample(sub):
 
 def run_sample(args):
     from .generate import generate_text
-    from .recipes.gpt import load_gpt
-    model, tok = load_gpt(args.checkpoint)
+    model, tok = gpt.load_gpt(args.checkpoint)
     print(generate_text(model, tok, args.prompt, max_new_tokens=args.max_new_tokens,
                         temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                         greedy=args.greedy, seed=args.seed))
@@ -204,7 +265,7 @@ def run_quickstart(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="minitrans", description=__doc__)
+    parser = ArgumentParser(prog="minitrans", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     add_quickstart(sub)
     add_pretrain(sub)
@@ -217,13 +278,41 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the `minitrans` console script and `python -m minitrans`."""
+    """Entry point of the `minitrans` console script and `python -m minitrans`.
+
+    Returns 0 on success, 2 for bad input (one line on stderr, no traceback), and 128 + the
+    signal's number when Ctrl-C (SIGINT) or SIGTERM stopped a run (after saving its checkpoint)."""
+    from .train import Interrupted
     args = build_parser().parse_args(argv)
+    tune_cpu()                            # the process-wide settings that make training fast (tuning.py)
     try:
         return args.handler(args)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"minitrans: error: {e}", file=sys.stderr)
+    except Interrupted as e:
+        print(f"minitrans: {stopped_message(e, args)}", file=sys.stderr)
+        return 128 + signal.Signals[e.signal_name].value
+    except KeyboardInterrupt:
+        print("minitrans: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT.value
+    except (ValueError, OSError, ImportError) as e:
+        print(f"minitrans: error: {describe(e)}", file=sys.stderr)
         return 2
+
+
+def stopped_message(e, args):
+    """One line: where a stopped run was saved and how to continue it."""
+    if e.checkpoint_path is None:
+        return f"{e.signal_name}: stopped at step {e.step}, nothing saved (no --out)"
+    how = "; run the same command with --resume to continue" if hasattr(args, "resume") else ""
+    return f"{e.signal_name}: stopped at step {e.step}, checkpoint saved to {e.checkpoint_path}{how}"
+
+
+def describe(error):
+    """The message of an error as one line: an OSError names its file, a missing package how to get it."""
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    if isinstance(error, ImportError) and error.name:
+        return f"{error} (an optional package is missing: install it with pip)"
+    return str(error)
 
 
 if __name__ == "__main__":

@@ -139,16 +139,6 @@ def check_pair(forward, backward, inputs, kwargs=None, grad_names=None, eps=1e-3
     return check_scalar_function(lambda: dot_terms(run()[0], dout), tensors, eps, max_entries, seed, zero_names)
 
 
-def generators_of(module):
-    """Every np.random.Generator held by a module or its descendants (for dropout)."""
-    found = {}
-    for m in module.modules():
-        for value in vars(m).values():
-            if isinstance(value, np.random.Generator):
-                found[id(value)] = value
-    return list(found.values())
-
-
 def check_module(module, inputs, kwargs=None, input_grad_names=None, eps=1e-3, max_entries=100, seed=0,
                  zero_names=("k.bias",)):
     """Gradient-check a Module: its input gradients and every parameter's gradient.
@@ -164,7 +154,7 @@ def check_module(module, inputs, kwargs=None, input_grad_names=None, eps=1e-3, m
     """
     kwargs = kwargs or {}
     rng = np.random.default_rng(seed)
-    gens = generators_of(module)
+    gens = [g for _, g in module.named_generators()]
     states = [g.bit_generator.state for g in gens]
     if input_grad_names is None:
         input_grad_names = [n for n, x in inputs.items() if isinstance(x, np.ndarray) and x.dtype.kind == "f"]
@@ -202,7 +192,7 @@ def check_loss(model, loss_fn, eps=1e-3, max_entries=40, seed=0, zero_names=("k.
     generators are rewound before every call. The model must be float64.
     Returns dict parameter name -> max relative error.
     """
-    gens = generators_of(model)
+    gens = [g for _, g in model.named_generators()]
     states = [copy.deepcopy(g.bit_generator.state) for g in gens]
 
     def run(backward):

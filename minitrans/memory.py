@@ -4,15 +4,13 @@ Every step allocates and frees the same large arrays (activations, gradients,
 attention maps). glibc's malloc takes each large array straight from the
 kernel (mmap) and gives it back when it is freed, so the next step waits for
 the kernel to map and zero those pages again, one page fault per 4 KiB.
-Measured on 2 cores: the baby GPT's training step went from 74 ms to 58 ms,
-and attention forward+backward (B*H=48, T=64) from 2.9 ms to 1.5 ms, when
-malloc kept its freed memory instead.
 
-keep_freed_memory() asks malloc (mallopt) for that: arrays up to 32 MiB come
-from malloc's own heap, and freed memory stays there for the next step. The
-process keeps its peak memory mapped instead of shrinking between steps. It is
-called when minitrans is imported, on Linux with glibc only, and never when
-you set one of glibc's MALLOC_* variables yourself or MINITRANS_KEEP_MEMORY=0.
+keep_freed_memory() asks malloc (mallopt) to take arrays up to 32 MiB from its
+own heap and to keep freed memory there for the next step: the process keeps its
+peak memory mapped instead of shrinking between steps. minitrans.tune_cpu() calls
+it; it does nothing off Linux with glibc, when you set one of glibc's MALLOC_*
+variables yourself, or with MINITRANS_KEEP_MEMORY=0. docs/performance.md has the
+measurements.
 """
 import ctypes
 import os

@@ -7,6 +7,7 @@ import struct
 
 import numpy as np
 import pytest
+from safetensors import safe_open
 from safetensors.numpy import save_file
 
 import minitrans.checkpoint as checkpoint
@@ -234,3 +235,35 @@ def test_bad_save_arguments(tmp_path):
     assert not os.path.exists(tmp_path / "c.safetensors")
     nested = save_checkpoint(tmp_path / "runs" / "a" / "c.safetensors", model)   # directories are made
     assert load_checkpoint(nested).step == 0
+
+
+def rewrite_metadata(path, change):
+    """Apply change(meta) to a checkpoint's parsed metadata and write it back, as a damaged or hand-edited file."""
+    with safe_open(path, framework="np") as f:
+        metadata = f.metadata()
+        tensors = {key: f.get_tensor(key) for key in f.keys()}
+    meta = {key: json.loads(value) for key, value in metadata.items() if key != "format"}
+    change(meta)
+    save_file(tensors, path, metadata={"format": metadata["format"], **{k: json.dumps(v) for k, v in meta.items()}})
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update(step=-1), "metadata 'step' must be an integer >= 0, got -1"),
+    (lambda m: m.update(step=2.5), "metadata 'step' must be an integer >= 0, got 2.5"),
+    (lambda m: m["optimizer"].pop("step"), r"metadata 'optimizer' needs the keys \['type', 'step', 'hyperparameters', "
+                                           r"'buffers'\], got \['buffers', 'hyperparameters', 'type'\]"),
+    (lambda m: m["optimizer"].update(step=-2), "the optimizer's 'step' must be an integer >= 0, got -2"),
+    (lambda m: m["model_rng_states"][0].update(state={"state": "x", "inc": 1}),
+     "rng state of 'rng': not a valid PCG64 state"),
+])
+def test_bad_metadata_is_found_before_anything_changes(tmp_path, change, message):
+    _, _, _, path = trained(tmp_path)
+    rewrite_metadata(path, change)
+    model = NoisyRegression(seed=3)
+    opt = make_optimizer(model)
+    weights, rng_state = model.state_dict(), model.rng.bit_generator.state
+    with pytest.raises(ValueError, match=message):
+        load_checkpoint(path, model, opt)
+    assert all(np.array_equal(model.state_dict()[n], v) for n, v in weights.items())
+    assert opt.step_count == 0 and opt.state_dict()["step"] == 0
+    assert model.rng.bit_generator.state == rng_state

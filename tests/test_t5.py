@@ -90,16 +90,18 @@ def test_bad_input_gets_clear_errors():
     x = np.array([[2, 3, 4]])
     with pytest.raises(ValueError, match="max_target_length=16"):
         model.loss(x, np.full((1, 17), 2))
-    with pytest.raises(ValueError, match="max_input_length=16"):
+    with pytest.raises(ValueError, match="sequence length 17 is longer than max_input_length 16"):
         model.forward(np.full((1, 17), 2), x)
     with pytest.raises(ValueError, match=r"decoder_attention_mask must have the shape of decoder_input_ids \(1, 3\)"):
         model.forward(x, x, decoder_attention_mask=np.ones((1, 2), dtype=bool))
-    with pytest.raises(ValueError, match=r"input_ids must lie in \[0, 13\)"):
+    with pytest.raises(ValueError, match=r"token ids must lie in \[0, 13\)"):
         model.forward(np.array([[13]]), x)
     with pytest.raises(TypeError, match="integer numpy array"):
         model.forward(x.astype(float), x)
     with pytest.raises(ValueError, match="activation"):
         T5Config(activation="gelu")
+    with pytest.raises(TypeError, match="T5 computes in float32 or float64"):
+        T5(tiny()).astype(np.float16).forward(x, x)
 
 
 def train_seq2seq(model, make_batch, steps, lr, seed=0):

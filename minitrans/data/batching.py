@@ -6,7 +6,7 @@
 """
 import numpy as np
 
-from .objectives_checks import check_id_array, check_positive_int
+from ..functional.checks import check_id_array, check_positive_int
 
 
 def pad_batch(sequences, pad_id, max_len=None):

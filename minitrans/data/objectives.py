@@ -11,7 +11,7 @@ Every random choice comes from the `rng` (a numpy Generator) given by the caller
 """
 import numpy as np
 
-from .objectives_checks import check_id_array, check_positive_int, check_probability
+from ..functional.checks import check_id_array, check_positive_int, check_probability
 from .span_corruption import (random_span_mask, span_corrupt, span_corruption_batch, span_corruption_lengths,
                               span_uncorrupt, tokens_length_for_inputs)
 

@@ -13,7 +13,7 @@ and every sequence of a batch has the same shape.
 """
 import numpy as np
 
-from .objectives_checks import check_id_array, check_positive_int
+from ..functional.checks import check_id_array, check_positive_int
 
 
 def _check_rates(noise_density, mean_span_length):

@@ -1,4 +1,5 @@
-"""Input checks shared by the functional pairs: each error names what was expected and what came."""
+"""Input checks shared by the whole package (the functional pairs, the objectives, batching and the
+tokenizers): each error names what was expected and what came."""
 import numpy as np
 
 
@@ -52,3 +53,57 @@ def sum_to_shape(g, shape):
         if size == 1 and g.shape[axis] != 1:
             g = g.sum(axis=axis, keepdims=True)
     return g
+
+def check_positive_int(name, value):
+    """Raise unless `value` is an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def check_id_array(name, ids, ndim=None, vocab_size=None):
+    """`ids` as an int64 array; raise unless it holds integers (of `ndim` dims, in [0, vocab_size))."""
+    array = np.asarray(ids)
+    if array.size and array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer token ids, got dtype {array.dtype}")
+    array = array.astype(np.int64)
+    allowed = (ndim,) if isinstance(ndim, int) else ndim
+    if allowed is not None and array.ndim not in allowed:
+        raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions, got shape {array.shape}")
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name} must be non-negative token ids, got {array.min()}")
+    if vocab_size is not None and array.size and array.max() >= vocab_size:
+        raise ValueError(f"{name} must lie in [0, {vocab_size}), got a maximum of {array.max()}")
+    return array
+
+
+def check_probability(name, value, low_open=False):
+    """Raise unless `value` is a number in [0, 1] (in (0, 1] when low_open)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not (0 < value <= 1 if low_open else 0 <= value <= 1):
+        raise ValueError(f"{name} must lie in {'(0, 1]' if low_open else '[0, 1]'}, got {value}")
+    return float(value)
+
+
+def check_token_batch(ids, vocab_size, max_length, length_name, past_length=0):
+    """Raise a clear error unless `ids` is a (B, T) integer array with B, T >= 1,
+    past_length + T <= max_length (named `length_name` in the message) and every id in [0, vocab_size)."""
+    if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
+        raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {getattr(ids, 'dtype', type(ids))}")
+    if ids.ndim != 2 or 0 in ids.shape:
+        raise ValueError(f"ids must have shape (B, T) with B >= 1 and T >= 1, got {ids.shape}")
+    T = past_length + ids.shape[1]
+    if T > max_length:
+        raise ValueError(f"sequence length {T} is longer than {length_name} {max_length}")
+    if ids.min() < 0 or ids.max() >= vocab_size:
+        raise ValueError(f"token ids must lie in [0, {vocab_size}), got values from {ids.min()} to {ids.max()}")
+
+
+def check_compute_dtype(model_name, dtype):
+    """Raise unless a model's parameters are float32 or float64, the dtypes the kernels compute in."""
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{model_name} computes in float32 or float64, but its parameters are {dtype}: "
+                        "convert it with model.astype(np.float32)")

@@ -1,11 +1,9 @@
 """Adam and AdamW's update in Numba: one pass over each parameter instead of NumPy's ten.
 
-Same math and signature as minitrans.functional.adam.adam_step (read that first);
-tests/test_optim.py proves the two agree. In NumPy the update
-walks each parameter's arrays about ten times (m, v, the square root, the
-division, ...); here each element of p, grad, m and v is read once and written
-once. Measured on the baby GPT's 0.8M parameters (2 cores, float32): the
-optimizer step (AdamW) went from 1.55 ms to 0.45 ms.
+Same math and signature as minitrans.functional.adam.adam_step (read that first;
+tests/test_optim.py proves they agree). In NumPy the update walks each parameter's
+arrays about ten times (m, v, the square root, the division, ...); here each
+element of p, grad, m and v is read once and written once.
 
 One loop handles both forms of weight decay:
     Adam (L2):        g = grad + l2 * p          (shrink = 1)
@@ -28,7 +26,7 @@ def adam_rows(p, grad, m, v, l2, shrink, beta1, beta2, step_size, inv_sqrt_bias2
     """
     one = p.dtype.type(1.0)
     for i in range(p.shape[0]):          # new values in local variables: reading m[i] back after writing
-        p_i = p[i]                       # it stopped the loop from vectorizing (3x slower)
+        p_i = p[i]                       # it would keep the loop from vectorizing
         g = grad[i] + l2 * p_i
         m_i = beta1 * m[i] + (one - beta1) * g
         v_i = beta2 * v[i] + (one - beta2) * g * g

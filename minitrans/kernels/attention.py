@@ -1,25 +1,22 @@
 """Scaled dot-product attention with Numba row kernels: same math and signatures as
-minitrans.functional.attention (read that first).
+minitrans.functional.attention (read that first; tests/test_kernels.py proves they agree).
 
-Where the time goes, measured on 2 cores (B*H=48, T=256, D=32, float32): the
-NumPy reference spends about 40% of its time in the six matrix products and
-the rest in the elementwise passes around them (scale, bias, mask, softmax,
-their backward). So the products stay with BLAS (a product written as Numba
-loops ran 3-4x slower than BLAS here), and everything between two products is
+The matrix products stay with BLAS, and everything between two products (scale,
+bias, mask, softmax, dropout and their backward, most of the reference's time) is
 one Numba row kernel, working in place on the product's output:
 
     forward:  scores = q k^T  (BLAS)
-              probs  = softmax(scores * scale + bias, mask, causal)   (masked_softmax_rows_inplace)
+              probs  = softmax(scores * scale + bias, mask, causal)   (attention_part_softmax)
               out    = (probs * keep) v  (BLAS)
     backward: dv = (probs * keep)^T dout,  dprobs = dout v^T  (BLAS)
-              dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (softmax_backward_rows_inplace)
+              dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (attention_part_softmax_backward)
               dq = dscores k * scale,  dk = dscores^T q * scale  (BLAS)
 
 Each pass works on one part of the batch (or of the heads) at a time, and the
 parts run in parallel, one per core (threads.run_parts): products and kernels
 of one part stay together, in one thread. A part goes through in blocks of
 about 512 KiB of scores, so that the row kernel and the next product find the
-scores still in the core's cache (T=256: 12.0 -> 10.8 ms forward+backward).
+scores still in the core's cache.
 
 The caches are the reference's, so either backend's backward accepts either
 backend's cache.
@@ -31,13 +28,13 @@ import numpy as np
 from ..functional import attention as reference
 from ..functional.attention import check_attention_inputs
 from ..functional.checks import sum_to_shape
-from .softmax import KERNEL_DTYPES, masked_softmax_rows_inplace, rows_of, softmax_backward_rows_inplace
+from .softmax import KERNEL_DTYPES, attention_part_softmax, rows_of, attention_part_softmax_backward
 from .threads import run_parts
 
 
 def transposed(x):
     """x^T over the last two axes as a contiguous copy: BLAS multiplies by it faster than by a
-    transposed view (0.15 ms instead of 0.2 ms per product at T=64; the copy is cheap)."""
+    transposed view, and the copy is cheap."""
     return np.ascontiguousarray(x.swapaxes(-1, -2))
 
 
@@ -78,9 +75,9 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
     probs = np.empty(shape, dtype)                                            # (B, H, Tq, Tk)
     out = np.empty((B, H, Tq, v.shape[3]), dtype)                             # (B, H, Tq, Dv)
 
-    def forward_part(b, h):
+    def forward_part(b, h):                          # b, h: slices of the batch and head axes (threads.run_parts)
         np.matmul(q[b, h], kT[b, h], out=probs[b, h])                        # scores: (b, h, Tq, Tk)
-        masked_softmax_rows_inplace(probs[b, h], part(mask4, b, h), part(bias4, b, h), dtype.type(scale),
+        attention_part_softmax(probs[b, h], part(mask4, b, h), part(bias4, b, h), dtype.type(scale),
                                     bool(causal))                             # now the probabilities
         weights = probs[b, h] if keep is None else probs[b, h] * keep[b, h]
         np.matmul(weights, v[b, h], out=out[b, h])                            # (b, h, Tq, Dv)
@@ -104,12 +101,12 @@ def attention_backward(dout, cache):
     dq, dk, dv = np.empty_like(q), np.empty_like(k), np.empty_like(v)
     dscores = np.empty(probs.shape, dtype)                                    # (B, H, Tq, Tk)
 
-    def backward_part(b, h):
+    def backward_part(b, h):                         # b, h: slices of the batch and head axes (threads.run_parts)
         p = probs[b, h]
         weights = p if keep is None else p * keep[b, h]
         np.matmul(weights.swapaxes(-1, -2), dout[b, h], out=dv[b, h])        # (b, h, Tk, Dv)
         np.matmul(dout[b, h], vT[b, h], out=dscores[b, h])                   # dweights: (b, h, Tq, Tk)
-        softmax_backward_rows_inplace(dscores[b, h], p, part(keep4, b, h))   # now dscores
+        attention_part_softmax_backward(dscores[b, h], p, part(keep4, b, h))   # now dscores
         np.matmul(dscores[b, h], k[b, h], out=dq[b, h])                       # (b, h, Tq, D)
         np.matmul(dscores[b, h].swapaxes(-1, -2), q[b, h], out=dk[b, h])     # (b, h, Tk, D)
         dq[b, h] *= scale

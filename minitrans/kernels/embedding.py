@@ -1,10 +1,10 @@
 """The embedding's backward in Numba: a plain loop adding each gradient row into its table row.
 
 Same math, signature and cache as minitrans.functional.linear.embedding_backward
-(read that first). NumPy's np.add.at, which the reference uses so that repeated
-ids add up, handles one element at a time through a generic path: 2.3 ms for
-2048 ids of width 128 on the test machine, where this loop takes a fraction of
-that. The loop runs in order, one thread, so the sums are the same every run.
+(read that first; tests/test_kernels_elementwise.py proves they agree). NumPy's
+np.add.at, which the reference uses so that repeated ids add up, handles one
+element at a time through a generic path; this loop is much faster. It runs in
+order, in one thread, so the sums are the same every run.
 """
 import numpy as np
 from numba import njit

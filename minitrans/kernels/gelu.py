@@ -1,15 +1,15 @@
 """GELU in Numba: one pass over the elements (parallel for big arrays) instead of NumPy's ten.
 
 Same math, signatures and caches as minitrans.functional.activations (read that
-first): in NumPy, gelu's backward makes about ten passes over a (B, T, 4C) array,
-each allocating a temporary; here each element is read once and written once.
+first; tests/test_kernels_elementwise.py proves they agree): in NumPy, gelu's
+backward makes about ten passes over a (B, T, 4C) array, each allocating a
+temporary; here each element is read once and written once.
 
 The exact GELU needs Phi(x) = (1 + erf(x / sqrt 2)) / 2. math.erf is a library
 call that the compiler cannot vectorize, so in float32 Phi is computed from the
 classic rational-exponential formula for erfc (Abramowitz and Stegun 7.1.26,
 absolute error below 1.5e-7, about float32's rounding): with z = |x| / sqrt 2 and
-t = 1 / (1 + p z), erfc(z) = t (a1 + t (a2 + ... + t a5)) e**(-z**2). Measured on
-2 cores, (768, 512) float32: 6.3 ms with math.erf, 0.28 ms with the formula.
+t = 1 / (1 + p z), erfc(z) = t (a1 + t (a2 + ... + t a5)) e**(-z**2).
 float64 (used for gradient checks) keeps math.erf, exact to rounding.
 
 GPT-2's tanh form needs tanh, also a library call; in float32 it is computed from

@@ -1,6 +1,7 @@
 """LayerNorm in Numba: a loop over rows (parallel for big arrays), each row normalised in two passes.
 
-Same math, signatures and caches as minitrans.functional.norm (read that first).
+Same math, signatures and caches as minitrans.functional.norm (read that first;
+tests/test_kernels_elementwise.py proves they agree).
 The backward's parameter gradients are sums over all rows: each thread adds its
 rows into its own partial sum, and the partial sums are added at the end.
 """

@@ -1,7 +1,8 @@
 """Softmax in Numba: one parallel loop over rows, each row done in a few passes that stay in cache.
 
-Same math and signatures as minitrans.functional.softmax (read that first). The
-row kernels below are shared with the attention kernels in attention.py.
+Same math and signatures as minitrans.functional.softmax (read that first;
+tests/test_kernels.py proves they agree). The row kernels below are shared with the
+attention kernels in attention.py.
 
 Every kernel works on 4-D arrays (B, H, rows, N). A mask, bias or dropout-keep
 array may be smaller along the first three axes: it is broadcast by index
@@ -129,8 +130,9 @@ def masked_softmax_rows(x, mask, bias, scale, causal, probs):
 
 
 @njit(nogil=True, **KERNEL_OPTIONS)
-def masked_softmax_rows_inplace(scores, mask, bias, scale, causal):
-    """masked_softmax_rows in the calling thread, writing the probabilities over the scores (attention's parts use it).
+def attention_part_softmax(scores, mask, bias, scale, causal):
+    """masked_softmax_rows for one part of attention (kernels/attention.py), in the calling thread,
+    writing the probabilities over the scores.
 
     One array passed once lets the compiler vectorize the row loops; the same array passed as
     both x and probs does not (it must then assume the two may overlap in any way).
@@ -165,8 +167,9 @@ def softmax_backward_rows(dprobs, probs, keep, dx):
 
 
 @njit(nogil=True, **KERNEL_OPTIONS)
-def softmax_backward_rows_inplace(dprobs, probs, keep):
-    """softmax_backward_rows in the calling thread, writing dx over dprobs (see masked_softmax_rows_inplace)."""
+def attention_part_softmax_backward(dprobs, probs, keep):
+    """softmax_backward_rows for one part of attention, in the calling thread, writing dx over dprobs
+    (see attention_part_softmax)."""
     for row in range(probs.shape[0] * probs.shape[1] * probs.shape[2]):
         softmax_backward_row(row, dprobs, probs, keep, dprobs)
 

@@ -1,45 +1,17 @@
-"""Keeping Numba's worker threads and the BLAS worker threads from fighting over the cores.
+"""How the kernels and BLAS share the cores (docs/performance.md has the measurements).
 
-A training step alternates: a matrix product (BLAS, with its own thread pool),
-then a Numba kernel (GELU, LayerNorm, softmax, cross-entropy: Numba's thread
-pool), then a product again. Numba's default threading layer on Linux is
-OpenMP, whose workers keep spinning for a few milliseconds after each parallel
-loop, waiting for more work. On a 2-core machine they spin on exactly the core
-that the next multi-threaded BLAS product needs. Measured on 2 cores (a BLAS
-product alternating with softmax forward+backward over (4, 12, 256, 256) scores,
-6.7 ms for the two alone): 14.5 ms with the OpenMP layer, 7.6 ms with Numba's
-"workqueue" layer, whose workers go to sleep as soon as a loop ends. (Since
-BLAS's own threads stop spinning too, see below, the best times are close, 7.0
-and 7.4 ms, but OpenMP's median is still worse: 12.3 against 8.8 ms.)
-
-So minitrans selects the workqueue layer, unless NUMBA_THREADING_LAYER is set
-(then your choice stands). The choice must be made before the first parallel
-kernel runs in the process; benchmarks/bench_kernels.py shows the effect.
-
-A sleeping worker takes 0.05-0.1 ms to wake up on the test machine (an empty
-parallel loop costs that much with the workqueue layer, 1.4 us with OpenMP's
-spinning workers), more than a whole LayerNorm of (768, 128) takes in one thread
-(26 us). So every kernel comes twice, parallel and serial, and `run_kernel` runs
-arrays below PARALLEL_MIN_SIZE elements in the calling thread.
-
-The workqueue layer must not be entered by two Python threads at once (Numba
-stops the process if it is), so every parallel kernel launch holds `kernel_lock`.
-
-Attention shares the cores differently (`run_parts`): its work is split along
-the batch (or head) axis into one part per core, and each part runs its matrix
-products and its Numba row kernels in a thread of its own, with BLAS set to one
-thread meanwhile (setting it costs well under a microsecond), so one pool of
-threads does all of it. Each thread goes through its part in cache-sized blocks
-(`blocks_of`). The products in attention are many small ones (one per
-batch item and head), which a multi-threaded BLAS splits badly: measured on 2
-cores (float32, B*H=48, T=256, D=32), q @ k^T took 5.4 ms with BLAS's 2 threads,
-2.4 ms with 1, and 1.2 ms as two halves in two threads with 1 BLAS thread each.
-
-BLAS's own idle threads also spin after each product, by default for about 0.1 s,
-and slow whatever runs next on the other core (a Numba worker, an attention part):
-measured, attention alternating with a matrix product took 7.5 ms against 4.4 ms
-for the two alone. `shorten_blas_spin`, called when minitrans is imported, makes
-them sleep after about 0.1 ms instead.
+- Numba's threads and BLAS's threads take turns in a training step: a product, a kernel, a
+  product. `choose_threading_layer` picks Numba's "workqueue" layer, whose workers sleep as
+  soon as a loop ends, and `shorten_blas_spin` makes OpenBLAS's idle threads sleep after
+  about 0.1 ms, so that neither spins on the core the other needs. Both are made by
+  minitrans.tune_cpu(), never by importing minitrans.
+- `run_kernel` runs a kernel in the calling thread when its array is small (waking the
+  worker threads would cost more than the work) and in parallel otherwise; `kernel_lock`
+  keeps two Python threads from entering the workqueue layer at once, which Numba forbids.
+- Attention is many small products, which a multi-threaded BLAS splits badly. `run_parts`
+  cuts attention's (batch, head) grid into one part per core and runs each part, products
+  and row kernels together, in a thread of its own with BLAS set to one thread meanwhile
+  (`blas_threads`); each part goes through its heads in cache-sized blocks (`blocks_of`).
 """
 import ctypes
 import os
@@ -130,7 +102,7 @@ def shorten_blas_spin(timeout=BLAS_THREAD_TIMEOUT):
     set for a moment, OpenBLAS re-reads its environment, and its threads are stopped; the next
     product starts them again with the new timeout. Nothing is done when you set
     OPENBLAS_THREAD_TIMEOUT yourself (your value stands; 28 is OpenBLAS's default) or BLAS is
-    not OpenBLAS. Measured on 2 cores (benchmarks/run.py): BERT's training step 121 -> 107 ms.
+    not OpenBLAS.
     """
     if _openblas is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
         return False

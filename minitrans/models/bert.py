@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
+from ..functional.checks import check_compute_dtype, check_token_batch
 from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
 from .config import PresetConfig
 
@@ -102,15 +103,8 @@ class BertModel(Module):
         """Raise a clear error unless the inputs fit this model; returns (segment_ids, attention_mask)
         with segment_ids filled with zeros when None (attention_mask stays None: no padding)."""
         c = self.config
-        if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
-            got = getattr(ids, "dtype", type(ids))
-            raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {got}")
-        if ids.ndim != 2 or ids.shape[1] == 0:
-            raise ValueError(f"ids must have shape (B, T) with T >= 1, got {ids.shape}")
-        if ids.shape[1] > c.max_position:
-            raise ValueError(f"sequence length {ids.shape[1]} is longer than max_position {c.max_position}")
-        if ids.min() < 0 or ids.max() >= c.vocab_size:
-            raise ValueError(f"token ids must lie in [0, {c.vocab_size}), got values from {ids.min()} to {ids.max()}")
+        check_compute_dtype("BertModel", self.dtype)
+        check_token_batch(ids, c.vocab_size, c.max_position, "max_position")
         if segment_ids is None:
             segment_ids = np.zeros(ids.shape, dtype=np.int64)
         if not isinstance(segment_ids, np.ndarray) or segment_ids.dtype.kind not in "iu":

@@ -179,6 +179,7 @@ class BertForPreTraining(BertHead):
             if self.nsp_head is None:
                 raise ValueError("this head was built with nsp=False: there is no NSP gradient to take")
             dpooled = self.nsp_head.backward(dnsp_logits, cache["nsp"])
+        # into the body; its token-embedding lookup adds a second gradient to the tied embedding
         self.bert.backward((dh, dpooled), cache["bert"])
 
     def loss(self, batch, backward=True):

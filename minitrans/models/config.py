@@ -27,8 +27,8 @@ class PresetConfig:
                 raise ValueError(f"{type(self).__name__}.{name} must be positive, got {value}")
         if "dropout" in fields and not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"{type(self).__name__}.dropout must be in [0, 1), got {self.dropout}")
-        if "dtype" in fields:
-            np.dtype(self.dtype)  # raises TypeError on a bad name
+        if "dtype" in fields and np.dtype(self.dtype) not in (np.float32, np.float64):  # TypeError on a bad name
+            raise TypeError(f"{type(self).__name__}.dtype must be float32 or float64, got {np.dtype(self.dtype)}")
 
     def to_dict(self):
         """A JSON-able dict of the fields, with the class name under "type"."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
+from ..functional.checks import check_compute_dtype, check_token_batch
 from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
 from .config import PresetConfig
 
@@ -85,16 +86,8 @@ class GPT(Module):
     # ------------------------------------------------------------------ body
     def check_ids(self, ids, past_length=0):
         """Raise a clear error unless ids is a (B, T) int array that fits the block and vocabulary."""
-        if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
-            raise TypeError(f"ids must be an integer numpy array of shape (B, T), got {getattr(ids, 'dtype', type(ids))}")
-        if ids.ndim != 2 or ids.shape[1] == 0:
-            raise ValueError(f"ids must have shape (B, T) with T >= 1, got {ids.shape}")
-        T = past_length + ids.shape[1]
-        if T > self.config.block_size:
-            raise ValueError(f"sequence length {T} is longer than block_size {self.config.block_size}")
-        if ids.min() < 0 or ids.max() >= self.config.vocab_size:
-            raise ValueError(f"token ids must lie in [0, {self.config.vocab_size}), "
-                             f"got values from {ids.min()} to {ids.max()}")
+        check_compute_dtype("GPT", self.dtype)
+        check_token_batch(ids, self.config.vocab_size, self.config.block_size, "block_size", past_length)
 
     def hidden_forward(self, ids, attention_mask=None, past_kv=None):
         """ids: (B, T) -> final hidden states h: (B, T, C), cache.

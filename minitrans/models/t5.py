@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
+from ..functional.checks import check_compute_dtype, check_token_batch
 from ..nn import (CrossAttentionBlock, Dropout, Embedding, Linear, Module, RelativePositionBias, RMSNorm,
                   TransformerBlock)
 from .config import PresetConfig
@@ -89,18 +90,6 @@ def shift_right(labels, start_id):
     return shifted
 
 
-def check_ids(name, ids, config, max_length, length_name):
-    """Raise a clear error unless ids is a (B, T) int array that fits the vocabulary and max_length."""
-    if not isinstance(ids, np.ndarray) or ids.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be an integer numpy array of shape (B, T), got {getattr(ids, 'dtype', type(ids))}")
-    if ids.ndim != 2 or ids.shape[1] == 0:
-        raise ValueError(f"{name} must have shape (B, T) with T >= 1, got {ids.shape}")
-    if ids.shape[1] > max_length:
-        raise ValueError(f"{name} has length {ids.shape[1]}, longer than {length_name}={max_length}")
-    if ids.min() < 0 or ids.max() >= config.vocab_size:
-        raise ValueError(f"{name} must lie in [0, {config.vocab_size}), got values from {ids.min()} to {ids.max()}")
-
-
 def check_mask(name, mask, ids_name, shape):
     """Raise a clear error unless mask is None or a boolean array of `shape` (the shape of ids_name)."""
     if mask is None:
@@ -148,7 +137,8 @@ class T5(Module):
     def encode(self, input_ids, attention_mask=None):
         """input_ids: (B, S) ints, attention_mask: bool (B, S), True = real token
         -> encoder states e: (B, S, C), cache."""
-        check_ids("input_ids", input_ids, self.config, self.config.max_input_length, "max_input_length")
+        check_compute_dtype("T5", self.dtype)
+        check_token_batch(input_ids, self.config.vocab_size, self.config.max_input_length, "max_input_length")
         check_mask("attention_mask", attention_mask, "input_ids", input_ids.shape)
         x, emb_cache = self.shared.forward(input_ids)
         x, dropout_cache = self.drop.forward(x)
@@ -176,8 +166,8 @@ class T5(Module):
         generation (cache["present_kv"] holds the self-attention keys and values to pass next time;
         context_keys_values computes context_kv) -> logits: (B, T, V), cache."""
         past = 0 if past_kv is None else past_kv[0][0].shape[2]
-        check_ids("decoder_input_ids", decoder_input_ids, self.config, self.config.max_target_length - past,
-                  "max_target_length" + (f" - {past} cached positions" if past else ""))
+        check_token_batch(decoder_input_ids, self.config.vocab_size, self.config.max_target_length,
+                          "max_target_length", past)
         B, T = decoder_input_ids.shape
         check_mask("decoder_attention_mask", decoder_attention_mask, "decoder_input_ids", (B, past + T))
         x, emb_cache = self.shared.forward(decoder_input_ids)

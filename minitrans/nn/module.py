@@ -169,6 +169,17 @@ class Module:
             lines.append(f"  {name}: {tuple(p.data.shape)}")
         return "\n".join(lines) + ")" if len(lines) > 1 else f"{type(self).__name__}()"
 
+    def named_generators(self, prefix: str = "", seen=None):
+        """Yield (dotted name, np.random.Generator) for every generator held by this module or its
+        children (dropout's, for example), depth first; a generator shared by two places is yielded once."""
+        seen = set() if seen is None else seen
+        for name, value in vars(self).items():
+            if isinstance(value, np.random.Generator) and id(value) not in seen:
+                seen.add(id(value))
+                yield prefix + name, value
+        for name, child in self._children.items():
+            yield from child.named_generators(prefix + name + ".", seen)
+
 
 class ModuleList(Module):
     """A list of modules, registered with names '0', '1', ..."""

@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..checkpoint import load_checkpoint
@@ -18,6 +16,19 @@ from ..models import BertConfig, BertForPreTraining, BertModel
 from ..tokenizers import WordPieceTokenizer, tokenizer_from_dict
 from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
+from .runs import resumed_tokenizer, run_and_plot
+
+ITERS = 3000
+MIN_MAX_LEN = 5     # [CLS] A [SEP] B [SEP] with one token in each segment
+
+
+def default_train_config(iters=ITERS, **changes):
+    """The BERT recipe's training settings: AdamW with lr 3e-3 warmed up over min(100, iters / 10) steps
+    and cosine-decayed to 3e-4, weight decay 0.01, betas (0.9, 0.999), clipping at 1.0, an evaluation on
+    10 batches every min(250, iters / 4) steps (and a checkpoint with it); `changes` replace any."""
+    settings = {"lr": 3e-3, "min_lr": 3e-4, "warmup": min(100, iters // 10), "weight_decay": 0.01,
+                "betas": (0.9, 0.999), "eval_iters": 10, "eval_interval": max(1, min(250, iters // 4))}
+    return TrainConfig(iters=iters, **{**settings, **changes})
 
 
 def train_wordpiece(text, vocab_size=1000):
@@ -112,7 +123,7 @@ def pretraining_step(model, batch, backward):
     return loss, metrics
 
 
-def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=3000, batch_size=32, max_len=128,
+def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS, batch_size=32, max_len=128,
                   mask_only=False, nsp=True, dropout=0.0, passes=4, val_fraction=0.1, out_dir=None, resume=False,
                   progress=True, train_config=None, **overrides):
     """Pretrain a BERT with masked LM (+ next sentence prediction) on a corpus.
@@ -121,21 +132,22 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=3000,
     preset: a BertConfig preset ('tiny', 'mini'); overrides: other BertConfig fields (seed=1, ...).
     mask_only: every chosen token becomes [MASK] (no 10% random / 10% kept); nsp=False: MLM only.
     dropout: 0 by default: the runs are short and the toy world is large enough not to overfit.
-    The training settings (lr 3e-3 warmed up over 100 steps, cosine decay to 3e-4, AdamW with
-    weight decay 0.01 and betas (0.9, 0.999)) can be replaced by a TrainConfig in train_config.
-    The last `val_fraction` of the documents are held out for evaluation. With out_dir the Trainer
-    writes log.jsonl, loss.png and checkpoint.safetensors; resume=True continues that run exactly.
+    The training settings are default_train_config's, or the TrainConfig in train_config.
+    The last `val_fraction` of the documents are held out for evaluation. With out_dir the run
+    writes log.jsonl, loss.png and checkpoint.safetensors there; resume=True continues that run
+    exactly, with the tokenizer stored in its checkpoint.
     Returns (model: BertForPreTraining, tokenizer, trainer).
     """
+    if max_len < MIN_MAX_LEN:
+        raise ValueError(f"max_len must be at least {MIN_MAX_LEN} ([CLS] A [SEP] B [SEP] with a token in A "
+                         f"and in B), got {max_len}")
+    cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
     documents = text_to_corpus(text)
-    tok = train_wordpiece(text, vocab_size)
+    tok = resumed_tokenizer(cfg.out_dir) if resume else train_wordpiece(text, vocab_size)
     config = BertConfig.preset(preset, **{"vocab_size": tok.vocab_size, "dropout": dropout, **overrides})
     if max_len > config.max_position:
         raise ValueError(f"max_len {max_len} is longer than the model's max_position {config.max_position}")
-    cfg = train_config or TrainConfig(iters=iters, lr=3e-3, min_lr=3e-4, warmup=min(100, iters // 10),
-                                      weight_decay=0.01, betas=(0.9, 0.999), eval_iters=10,
-                                      eval_interval=max(1, min(250, iters // 4)), out_dir=out_dir, progress=progress)
     n_val = max(1, int(round(len(documents) * val_fraction)))
     if len(documents) - n_val < 2 or n_val < 2:
         raise ValueError(f"the corpus has {len(documents)} documents; pretraining needs at least 2 for training "
@@ -152,9 +164,7 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=3000,
         return mlm_batch(pairs[split], draw_batch(lengths[split], batch_size, rng), tok, rng, mask_only)
 
     trainer = Trainer(model, get_batch, pretraining_step, cfg, model_config=config, tokenizer=tok)
-    t0 = time.perf_counter()
-    trainer.run(resume=resume)
-    trainer.wall_time = time.perf_counter() - t0
+    run_and_plot(trainer, resume)
     model.eval()
     return model, tok, trainer
 

@@ -4,6 +4,7 @@ import numpy as np
 from ..data import load_task
 from ..eval.metrics import accuracy, binary_f1, matthews_corrcoef, pearson, spearman
 from ..train import Trainer, TrainConfig
+from .runs import run_and_plot
 
 SCORES = {   # which metrics each task reports, as in GLUE
     "sentiment": ("accuracy",),
@@ -70,8 +71,7 @@ def finetune(head, make_batch, task, train, dev, test=None, epochs=3, batch_size
 
     cfg = TrainConfig(iters=iters, lr=lr, min_lr=lr / 10, warmup=int(warmup_fraction * iters), weight_decay=0.01,
                       eval_interval=max(1, iters // 4), eval_iters=5, seed=seed, progress=progress, out_dir=out_dir)
-    trainer = Trainer(head, get_batch, step, cfg)
-    trainer.run()
+    trainer = run_and_plot(Trainer(head, get_batch, step, cfg))
     if evaluate is None:
         def evaluate(head, examples):
             return score(task, predict_all(head, make_batch, examples), [label_of(task, e) for e in examples])

@@ -1,9 +1,6 @@
 """GPT pretraining: a token stream, random windows, next-token loss, the shared Trainer."""
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import numpy as np
 
 from ..checkpoint import load_checkpoint
@@ -12,6 +9,16 @@ from ..models import GPT, GPTConfig
 from ..tokenizers import ByteLevelBPETokenizer, CharTokenizer, tokenizer_from_dict
 from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
+from .runs import encode_for_resume, resumed_tokenizer, run_and_plot
+
+ITERS = 2000
+
+
+def default_train_config(iters=ITERS, **changes):
+    """The baby-GPT recipe's training settings, which are TrainConfig's own defaults: AdamW with lr 1e-3
+    warmed up over 100 steps and cosine-decayed to 1e-4, betas (0.9, 0.99), weight decay 0.1, clipping
+    at 1.0, an evaluation on 20 batches every 250 steps (and a checkpoint with it); `changes` replace any."""
+    return TrainConfig(iters=iters, **changes)
 
 
 def build_tokenizer(kind, text, vocab_size=None):
@@ -32,33 +39,50 @@ def lm_step(model, batch, backward):
     return loss, {"tokens": float(x.size)}
 
 
-def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=2000, batch_size=12,
+def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS, batch_size=12,
                  vocab_size=None, val_fraction=0.1, out_dir=None, resume=False, progress=True,
                  train_config=None, **overrides):
     """Pretrain a GPT on a corpus ('toyworld', 'shakespeare' or a text file path).
 
     The defaults are the classic CPU baby-GPT recipe: character level, 4 layers,
-    4 heads, 128 wide, block 64, batch 12, 2000 iterations, lr 1e-3 warmed up and
-    cosine-decayed to 1e-4, no dropout, a 90/10 train/validation split.
+    4 heads, 128 wide, block 64, batch 12, 2000 iterations, the training settings of
+    default_train_config (replaced by a TrainConfig in train_config), no dropout, a
+    90/10 train/validation split. With an out_dir the run writes log.jsonl, loss.png and
+    checkpoint.safetensors there; resume=True continues that run exactly, with the
+    tokenizer stored in its checkpoint.
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss.
     """
+    cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
-    tok = build_tokenizer(tokenizer, text, vocab_size)
-    ids = np.asarray(tok.encode(text), dtype=np.int64)
-    split = int(len(ids) * (1 - val_fraction))
-    streams = {"train": ids[:split], "val": ids[split:]}
+    if resume:
+        tok = resumed_tokenizer(cfg.out_dir)
+        ids = encode_for_resume(tok, text, corpus)
+    else:
+        tok = build_tokenizer(tokenizer, text, vocab_size)
+        ids = tok.encode(text)
     config = GPTConfig.preset(preset, **{"vocab_size": tok.vocab_size, **overrides})
+    streams = split_stream(np.asarray(ids, dtype=np.int64), val_fraction, config.block_size)
     model = GPT(config)
-    cfg = train_config or TrainConfig(iters=iters, out_dir=out_dir, progress=progress)
 
     def get_batch(which, rng):
         return random_windows(streams[which], config.block_size, batch_size, rng)
 
     trainer = Trainer(model, get_batch, lm_step, cfg, model_config=config, tokenizer=tok)
-    t0 = time.perf_counter()
-    trainer.run(resume=resume)
-    trainer.wall_time = time.perf_counter() - t0
+    run_and_plot(trainer, resume)
     return model, tok, trainer
+
+
+def split_stream(ids, val_fraction, block_size):
+    """{"train": the first (1 - val_fraction) of the ids, "val": the rest}; ValueError, before any
+    training, if either part is too short for one window of block_size + 1 tokens."""
+    split = int(len(ids) * (1 - val_fraction))
+    streams = {"train": ids[:split], "val": ids[split:]}
+    for name, stream in streams.items():
+        if len(stream) <= block_size:
+            raise ValueError(f"the {name} split of the corpus has {len(stream)} tokens, but one window of "
+                             f"block_size {block_size} needs {block_size + 1}: use a longer corpus or a "
+                             f"smaller block size")
+    return streams
 
 
 def load_gpt(path):
@@ -75,8 +99,3 @@ def load_pretrained(path, model_class, config_class):
     load_checkpoint(path, model)
     model.eval()
     return model, tokenizer_from_dict(ckpt.tokenizer)
-
-
-def default_out_dir(family, corpus):
-    """runs/<family>-<corpus name>, under the current directory."""
-    return str(Path("runs") / f"{family}-{Path(str(corpus)).stem}")

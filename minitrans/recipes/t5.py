@@ -13,7 +13,7 @@ weights. One task in the same form is multitask_t5(tasks=["sentiment"]).
 """
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from ..tokenizers import WordPieceTokenizer
 from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
 from .gpt import load_pretrained
+from .runs import CHECKPOINT_NAME, encode_for_resume, resumed_tokenizer, run_and_plot
 
 N_SENTINELS = 100
 SPAN_CORRUPTION = "span_corruption"
@@ -91,9 +92,10 @@ class SpanCorruptionSource:
         return x.tolist(), y.tolist()
 
 
-def corpus_stream(tok, corpus, val_fraction=0.1):
-    """The corpus as one token stream, split 90/10 into train and val."""
-    ids = np.asarray(tok.encode(load_corpus_text(corpus)), dtype=np.int64)
+def corpus_stream(tok, corpus, resume=False, val_fraction=0.1):
+    """The corpus as one token stream, split 90/10 into train and val (resume: with a resumed run's tokenizer)."""
+    text = load_corpus_text(corpus)
+    ids = np.asarray(encode_for_resume(tok, text, corpus) if resume else tok.encode(text), dtype=np.int64)
     split = int(len(ids) * (1 - val_fraction))
     return {"train": ids[:split], "val": ids[split:]}
 
@@ -103,23 +105,27 @@ def make_config(tok, preset, **overrides):
                                       **overrides})
 
 
+def default_train_config(iters=2000, **changes):
+    """The T5 recipes' training settings: AdamW with lr 3e-3 warmed up over 100 steps and cosine-decayed
+    to 3e-4, weight decay 0.01, clipping at 1.0, an evaluation on 20 batches every 250 steps; `changes`
+    replace any."""
+    return TrainConfig(**{"iters": iters, "lr": 3e-3, "min_lr": 3e-4, "weight_decay": 0.01, **changes})
+
+
 def pretrain_t5(corpus="toyworld", preset="mini", iters=2000, batch_size=32, inputs_length=64, vocab_size=1000,
                 out_dir=None, resume=False, progress=True, train_config=None, **overrides):
     """Span-corruption pretraining (noise density 0.15, mean span 3) on a corpus.
 
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss."""
-    tok = build_t5_tokenizer(corpus, vocab_size)
-    sources = {split: SpanCorruptionSource(s, tok, inputs_length) for split, s in corpus_stream(tok, corpus).items()}
+    cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
+    tok = resumed_tokenizer(cfg.out_dir) if resume else build_t5_tokenizer(corpus, vocab_size)
+    sources = {split: SpanCorruptionSource(s, tok, inputs_length)
+               for split, s in corpus_stream(tok, corpus, resume).items()}
     config = make_config(tok, preset, **overrides)
     model = T5(config)
-    cfg = train_config or TrainConfig(iters=iters, lr=3e-3, min_lr=3e-4, weight_decay=0.01, out_dir=out_dir,
-                                      progress=progress)
     trainer = Trainer(model, lambda split, rng: sources[split].batch(rng, batch_size), t5_step, cfg,
                       model_config=config, tokenizer=tok)
-    t0 = time.perf_counter()
-    trainer.run(resume=resume)
-    trainer.wall_time = time.perf_counter() - t0
-    return model, tok, trainer
+    return model, tok, run_and_plot(trainer, resume)
 
 
 def load_t5(path):
@@ -169,7 +175,10 @@ def multitask_t5(tasks=TEXT_TASKS, checkpoint=None, preset="mini", iters=3000, b
     for task in tasks:
         if task not in TEXT_TASKS:
             raise ValueError(f"unknown text-to-text task {task!r}; choose from {list(TEXT_TASKS)}")
-    if checkpoint is not None:
+    if resume:                    # the run's own checkpoint: its config and tokenizer (the Trainer restores the rest)
+        model, tok = load_t5(Path(str(out_dir)) / CHECKPOINT_NAME)
+        config = model.config
+    elif checkpoint is not None:
         model, tok = load_t5(checkpoint)
         config = model.config
     else:
@@ -178,15 +187,15 @@ def multitask_t5(tasks=TEXT_TASKS, checkpoint=None, preset="mini", iters=3000, b
         model = T5(config)
     span_source = None
     if joint:
-        span_source = {split: SpanCorruptionSource(s, tok, 64) for split, s in corpus_stream(tok, corpus).items()}
+        span_source = {split: SpanCorruptionSource(s, tok, 64)
+                       for split, s in corpus_stream(tok, corpus, resume).items()}
     mixture = TaskMixture(tok, config, tasks, n_train, mixing, limit, temperature, span_source)
-    cfg = TrainConfig(iters=iters, lr=lr, min_lr=lr / 10, warmup=min(100, iters // 10), weight_decay=0.01,
-                      eval_interval=max(1, iters // 5), eval_iters=5, seed=seed, out_dir=out_dir, progress=progress)
+    cfg = default_train_config(iters, lr=lr, min_lr=lr / 10, warmup=min(100, iters // 10),
+                               eval_interval=max(1, iters // 5), eval_iters=5, seed=seed, out_dir=out_dir,
+                               progress=progress)
     trainer = Trainer(model, lambda split, rng: mixture.batch(split, rng, batch_size), t5_step, cfg,
                       model_config=config, tokenizer=tok)
-    t0 = time.perf_counter()
-    trainer.run(resume=resume)
-    trainer.wall_time = time.perf_counter() - t0
+    run_and_plot(trainer, resume)
     trainer.rates = mixture.rates
     scores = {task: evaluate_task(model, tok, task, load_task(task, "test")[:n_eval], beam_size) for task in tasks}
     return scores, model, tok, trainer

@@ -4,38 +4,39 @@ Registered by cli.py with add_pretrain_t5(family_parsers) and add_finetune_t5(fa
 """
 from ..data.mixing import MIXINGS
 from ..data.text_to_text import TEXT_TASKS
+from .runs import defaults_of
 
 
 def add_pretrain_t5(fam, add_run_options):
+    from ..cli import positive_int
+    from .t5 import default_train_config, pretrain_t5
+    d = defaults_of(pretrain_t5)
     t = fam.add_parser("t5", help="span corruption (noise density 0.15, mean span 3)")
-    t.add_argument("--corpus", default="toyworld", help="toyworld, shakespeare, or a path to a text file")
-    t.add_argument("--preset", default="mini", help="tiny or mini (or small, base)")
-    t.add_argument("--vocab-size", type=int, default=1000, help="WordPiece vocabulary size (plus </s> and 100 sentinels)")
-    t.add_argument("--iters", type=int, default=2000)
-    t.add_argument("--batch-size", type=int, default=32)
-    t.add_argument("--inputs-length", type=int, default=64, help="length of the corrupted inputs")
-    add_run_options(t, "t5", lr=3e-3, min_lr=3e-4)
+    t.add_argument("--corpus", default=d["corpus"], help="toyworld, shakespeare, or a path to a text file")
+    t.add_argument("--preset", default=d["preset"], help="tiny or mini (or small, base)")
+    t.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"],
+                   help="WordPiece vocabulary size (plus </s> and 100 sentinels)")
+    t.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    t.add_argument("--inputs-length", type=positive_int, default=d["inputs_length"],
+                   help="length of the corrupted inputs")
+    t.add_argument("--dropout", type=float, default=0.0)
+    add_run_options(t, "t5", default_train_config)
     t.set_defaults(handler=run_pretrain_t5)
 
 
 def run_pretrain_t5(args):
-    from ..train import TrainConfig
-    from .gpt import default_out_dir
-    from .t5 import pretrain_t5
-    out = args.out or default_out_dir("t5", args.corpus)
-    cfg = TrainConfig(iters=args.iters, lr=args.lr, min_lr=args.min_lr, warmup=args.warmup, weight_decay=0.01,
-                      eval_interval=args.eval_interval, eval_iters=10, seed=args.seed, out_dir=out,
-                      progress=not args.no_progress)
-    model, tok, trainer = pretrain_t5(args.corpus, args.preset, batch_size=args.batch_size,
-                                      inputs_length=args.inputs_length, vocab_size=args.vocab_size,
-                                      resume=args.resume, train_config=cfg, dropout=args.dropout)
-    print(f"checkpoint: {trainer.checkpoint_path}  loss curve: {out}/loss.png  log: {out}/log.jsonl")
-    print(f"wall time: {trainer.wall_time:.1f} s")
-    print(f"final val loss: {trainer.final_loss('val'):.4f}")
+    from ..cli import print_run_summary, run_config
+    from .t5 import default_train_config, pretrain_t5
+    out, cfg = run_config(args, default_train_config, "t5")
+    _, _, trainer = pretrain_t5(args.corpus, args.preset, batch_size=args.batch_size, inputs_length=args.inputs_length,
+                                vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
+                                dropout=args.dropout)
+    print_run_summary(trainer, out)
     return 0
 
 
 def add_finetune_t5(fam):
+    from .t5 import multitask_t5
     t = fam.add_parser("t5", help="text to text: every task a prefix and an answer as text; several tasks "
                                   "mixed in one model, or one")
     t.add_argument("--tasks", default="all", help=f"comma-separated, from {','.join(TEXT_TASKS)}; or all")
@@ -48,7 +49,7 @@ def add_finetune_t5(fam):
     t.add_argument("--limit", type=int, default=None, help="K: a task counts at most K examples in the mixing")
     t.add_argument("--temperature", type=float, default=1.0, help="for --mixing temperature")
     t.add_argument("--preset", default="mini", help="the T5 size without --from")
-    t.add_argument("--iters", type=int, default=3000)
+    t.add_argument("--iters", type=int, default=defaults_of(multitask_t5)["iters"])
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--n-train", type=int, default=None, help="use only the first N training examples per task")
@@ -70,9 +71,10 @@ def parse_tasks(text):
 
 
 def run_finetune_t5(args):
+    from ..files import make_directory
     from .t5 import multitask_t5, pretrain_t5
     tasks = parse_tasks(args.tasks)
-    out = args.out or "runs/t5-multitask"
+    out = make_directory(args.out or "runs/t5-multitask", "--out")
     checkpoint = args.checkpoint
     if args.pretrain_iters:
         if checkpoint:

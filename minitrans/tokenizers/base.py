@@ -33,15 +33,6 @@ def check_corpus(texts):
     return texts
 
 
-def check_positive_int(name, value):
-    """Raise unless `value` is a positive int (bool is not accepted)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
 def special_token_pattern(tokens):
     """A compiled pattern matching any of `tokens` (longest first), or None for no tokens."""
     longest_first = sorted(tokens, key=lambda t: (-len(t), t))

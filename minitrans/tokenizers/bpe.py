@@ -12,7 +12,8 @@ import os
 import re
 from collections import Counter
 
-from .base import (SENTINEL_FORMAT, Tokenizer, check_corpus, check_positive_int, check_text,
+from ..functional.checks import check_positive_int
+from .base import (SENTINEL_FORMAT, Tokenizer, check_corpus, check_text,
                    special_token_pattern)
 from .byte_level import BYTE_TO_CHAR, bytes_to_symbols, symbols_to_bytes
 from .byte_level import pretokenize as pretokenize_text

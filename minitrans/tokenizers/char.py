@@ -1,5 +1,6 @@
 """Character-level tokenizer: one token per character, the vocabulary is the sorted set of characters."""
-from .base import Tokenizer, check_corpus, check_positive_int
+from ..functional.checks import check_positive_int
+from .base import Tokenizer, check_corpus
 
 
 class CharTokenizer(Tokenizer):

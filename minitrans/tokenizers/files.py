@@ -1,33 +1,10 @@
 """Reading and writing tokenizer files: atomic writes and clear errors for missing or broken files."""
 import json
 import os
-import tempfile
 
-
-def atomic_write_text(path, text):
-    """Write `text` (UTF-8) to `path` so that a crash never leaves a half-written file behind.
-
-    The text goes to a temporary file in the same directory, which then replaces `path` in one step.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        if os.path.exists(temp_path):
-            os.remove(temp_path)
-        raise
-
-
-def atomic_write_json(path, data):
-    """Write `data` as pretty-printed JSON to `path` atomically."""
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+# The atomic writers live in minitrans/files.py (one place for every file minitrans saves);
+# the tokenizers import them from here.
+from ..files import atomic_write_json, atomic_write_text  # noqa: F401
 
 
 def check_path(path):
@@ -38,12 +15,17 @@ def check_path(path):
 
 
 def read_text(path):
-    """Return the UTF-8 text of the file at `path`; a missing file raises FileNotFoundError naming it."""
+    """Return the UTF-8 text of the file at `path`; a missing file (FileNotFoundError) or
+    another encoding (ValueError) gives an error naming the file."""
     path = check_path(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"tokenizer file not found: {path!r}")
-    with open(path, encoding="utf-8", newline="") as f:
-        return f.read()
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except UnicodeDecodeError as err:
+        raise ValueError(f"tokenizer file {path!r} is not UTF-8 text (byte {err.start}: {err.reason}); "
+                         "save it as UTF-8") from None
 
 
 def read_json(path):

@@ -10,7 +10,8 @@ import os
 import re
 from collections import Counter
 
-from .base import (SENTINEL_FORMAT, Tokenizer, check_corpus, check_positive_int, check_text,
+from ..functional.checks import check_positive_int
+from .base import (SENTINEL_FORMAT, Tokenizer, check_corpus, check_text,
                    special_token_pattern)
 from .basic import BasicTokenizer
 from .files import atomic_write_text, check_path, is_directory_path, read_text

@@ -12,7 +12,7 @@ import functools
 import json
 from pathlib import Path
 
-from ...tokenizers.files import atomic_write_text
+from ...files import atomic_write_text
 from .world import ToyWorld
 from .probes import PHENOMENA, Probe
 from .tasks import SPLITS, TASKS, task_info

@@ -1,0 +1,108 @@
+"""Atomic file writes: the one place where minitrans writes a file that must never be half-written.
+
+    atomic_write(path, lambda temp_path: save_file(tensors, temp_path))   # any writer that takes a path
+    atomic_write_text(path, text)                                          # UTF-8 text
+    atomic_write_json(path, data)                                          # pretty-printed JSON
+    make_directory("runs/gpt", what="--out")                               # checked before a run starts
+
+The content goes to a temporary file beside `path` (named `.<name>.<pid>.<random>.tmp`),
+is flushed to disk and then renamed over `path` in one step (os.replace), so a reader
+sees the old file or the new one, never a mixture. The new file gets the permissions
+the user's umask gives an ordinary file (tempfile would leave it readable by its owner
+only). A save killed before the rename (SIGKILL, power cut) leaves its temporary file
+behind: the next write to the same path removes the temporary files whose process is gone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+
+def atomic_write(path, write):
+    """Call `write(temp_path)` to fill a temporary file, then move it over `path` atomically.
+
+    Creates the directory if needed. If `write` fails (or the process is interrupted), the
+    temporary file is removed and `path` keeps its previous content. Returns `path` as a str.
+    """
+    path = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    remove_stale_temp_files(directory, name)
+    handle, temp_path = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(handle, 0o666 & ~current_umask())
+        os.close(handle)
+        write(temp_path)
+        with open(temp_path, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        if os.path.exists(temp_path):
+            os.remove(temp_path)
+        raise
+    return path
+
+
+def atomic_write_text(path, text):
+    """Write `text` as UTF-8 to `path` atomically (line endings kept as given)."""
+    def write(temp_path):
+        with open(temp_path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    return atomic_write(path, write)
+
+
+def atomic_write_json(path, data):
+    """Write `data` as pretty-printed JSON to `path` atomically."""
+    return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def make_directory(path, what="directory"):
+    """Create the directory `path` (and its parents) if needed and check that files can be written in it.
+
+    Raises ValueError naming `what` and the path when `path` is a file, lies under a file,
+    or cannot be created or written to. Returns `path` as a str.
+    """
+    path = os.fspath(path)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        reasons = {FileExistsError: "a file of that name exists", NotADirectoryError: "a part of the path is a file"}
+        reason = reasons.get(type(e), e.strerror)
+        raise ValueError(f"{what} '{path}': expected a directory that can be created and written to "
+                         f"({reason})") from None
+    return path
+
+
+def current_umask():
+    """The process's umask (os.umask can only read it by setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def remove_stale_temp_files(directory, name):
+    """Remove `.<name>.<pid>.*.tmp` files in `directory` left by a process that no longer runs."""
+    prefix = f".{name}."
+    for entry in os.listdir(directory):
+        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+            continue
+        pid = entry[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not process_is_running(int(pid)):
+            try:
+                os.remove(os.path.join(directory, entry))
+            except FileNotFoundError:     # another process cleaned it up first
+                pass
+
+
+def process_is_running(pid):
+    """True if a process with this id exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:               # it exists, but belongs to another user
+        return True
+    return True
