@@ -8,6 +8,8 @@
     qa             "question: Where does Max work? context: ..."             -> "Bank of Kalandor"
     ner            "ner: Nick works at the Red Lantern ."                    -> "person: Nick; organization: Red Lantern"
                                                                                 ("none" without entities)
+    multiple_choice "choice context: Rose did not eat lunch. option: She went to bed. option: ..."
+                                                                             -> "She ate a sandwich." (the right option)
 
 `parse_answer` turns a generated text back into a label (None when it does not parse: it then
 counts as wrong, and the number of such answers is reported); `score_task` gives the task's metrics.
@@ -20,10 +22,10 @@ from ..eval.metrics import accuracy, exact_match, pearson, token_f1
 from .toyworld import task_info
 
 CLASS_TASKS = ("sentiment", "acceptability", "paraphrase", "entailment")
-TEXT_TASKS = CLASS_TASKS + ("similarity", "qa", "ner")
+TEXT_TASKS = CLASS_TASKS + ("similarity", "qa", "ner", "multiple_choice")
 PREFIXES = {"sentiment": "sentiment:", "acceptability": "acceptability:", "paraphrase": "paraphrase sentence1:",
             "entailment": "entailment premise:", "similarity": "similarity sentence1:", "qa": "question:",
-            "ner": "ner:"}
+            "ner": "ner:", "multiple_choice": "choice context:"}
 ENTITY_NAMES = {"PER": "person", "LOC": "location", "ORG": "organization"}
 
 
@@ -63,6 +65,8 @@ def to_text(task, example):
         source = f"{PREFIXES[task]} {example['premise']} hypothesis: {example['hypothesis']}"
     elif task == "qa":
         source = f"question: {example['question']} context: {example['context']}"
+    elif task == "multiple_choice":
+        source = f"{PREFIXES[task]} {example['context']} " + " ".join(f"option: {c}" for c in example["choices"])
     else:
         source = f"ner: {' '.join(example['tokens'])}"
     return source, gold_text(task, example)
@@ -76,6 +80,8 @@ def gold_text(task, example):
         return f"{round(example['score'] * 5) / 5:.1f}"
     if task == "qa":
         return example["answer"]
+    if task == "multiple_choice":
+        return example["choices"][example["label"]]
     return ner_target(example["tokens"], example["tags"])
 
 
@@ -84,10 +90,16 @@ def squeeze(text):
     return " ".join(re.sub(r"\s+([:;.,])", r"\1", text.lower()).split())
 
 
-def parse_answer(task, text):
-    """A generated text -> the label (class index, score, answer text or set of entities), or None."""
+def parse_answer(task, text, example=None):
+    """A generated text -> the label (class index, score, answer text, set of entities, or the index of
+    the option it repeats: multiple_choice needs the example), or None."""
     check_task(task)
     text = squeeze(text)
+    if task == "multiple_choice":
+        if example is None:
+            raise ValueError("parsing a multiple_choice answer needs the example (its options)")
+        options = [squeeze(c) for c in example["choices"]]
+        return options.index(text) if text in options else None
     if task in CLASS_TASKS:
         labels = task_info(task)["labels"]
         return labels.index(text) if text in labels else None
@@ -113,7 +125,7 @@ def parse_answer(task, text):
 
 def gold_label(task, example):
     """The label parse_answer should give for a perfect answer."""
-    if task in CLASS_TASKS:
+    if task in CLASS_TASKS or task == "multiple_choice":
         return example["label"]
     if task == "similarity":
         return float(example["score"])
@@ -123,15 +135,15 @@ def gold_label(task, example):
 def score_task(task, predictions, examples):
     """Metrics of generated answer texts against the examples; unparsed answers count as wrong.
 
-    -> dict: accuracy (classification), pearson (similarity), exact_match and f1 (qa), f1 (ner),
+    -> dict: accuracy (classification, multiple choice), pearson (similarity), exact_match and f1 (qa), f1 (ner),
        and "unparsed", the number of answers that did not parse."""
     check_task(task)
     if len(predictions) != len(examples):
         raise ValueError(f"{len(predictions)} predictions for {len(examples)} examples")
-    parsed = [parse_answer(task, p) for p in predictions]
+    parsed = [parse_answer(task, p, e) for p, e in zip(predictions, examples)]
     gold = [gold_label(task, e) for e in examples]
     unparsed = sum(p is None for p in parsed)
-    if task in CLASS_TASKS:
+    if task in CLASS_TASKS or task == "multiple_choice":
         result = {"accuracy": accuracy([-1 if p is None else p for p in parsed], gold)}
     elif task == "similarity":
         # an unparsed answer counts as wrong: the score farthest from the gold one
