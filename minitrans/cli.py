@@ -1,4 +1,4 @@
-"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, bench."""
+"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, bench."""
 from __future__ import annotations
 
 import argparse
@@ -274,6 +274,8 @@ def build_parser():
     add_sample(sub)
     from .data.cli import add_subcommand as add_data
     add_data(sub)
+    from .interop.cli import add_subcommand as add_embed
+    add_embed(sub)
     return parser
 
 

@@ -11,6 +11,8 @@ forward/backward follow the minitrans contract with two outputs:
 The task heads (pretraining, classification, tagging, QA, multiple choice)
 live in bert_heads.py and each hold a reference to this body.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +37,8 @@ class BertConfig(PresetConfig):
     dropout: float = 0.1           # embeddings, attention probabilities, residual branches
     activation: str = "gelu"       # the erf form of GELU, as BERT uses
     layer_norm_eps: float = 1e-12
+    pad_token_id: int | None = None   # the word embedding row that gets no gradient (BERT's [PAD]); None: none
+    tie_weights: bool = True       # the MLM decoder reuses the token embedding matrix (False: a matrix of its own)
     seed: int = 0
     dtype: str = "float32"
 
@@ -49,6 +53,8 @@ class BertConfig(PresetConfig):
         super().__post_init__()
         if not isinstance(self.type_vocab_size, int) or self.type_vocab_size < 1:
             raise ValueError(f"BertConfig.type_vocab_size must be a positive int, got {self.type_vocab_size}")
+        if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
+            raise ValueError(f"BertConfig.pad_token_id must lie in [0, {self.vocab_size}), got {self.pad_token_id}")
         if self.d_model % self.n_head:
             raise ValueError(f"BertConfig.d_model ({self.d_model}) must be divisible by n_head ({self.n_head})")
 
@@ -58,7 +64,7 @@ def bert_parameter_counts(config):
 
     Returns a dict: embeddings, encoder, pooler (together: BertModel), and the
     pretraining heads mlm_head (dense, LayerNorm and output bias; the decoder
-    matrix is the tied token embedding, so it adds nothing) and nsp_head.
+    matrix is the tied token embedding, so it adds nothing unless tie_weights=False) and nsp_head.
     """
     V, P, S = config.vocab_size, config.max_position, config.type_vocab_size
     C, Fd, L = config.d_model, config.d_ff, config.n_layer
@@ -69,7 +75,7 @@ def bert_parameter_counts(config):
         "embeddings": (V + P + S) * C + 2 * C,
         "encoder": L * per_layer,
         "pooler": C * C + C,
-        "mlm_head": (C * C + C) + 2 * C + V,
+        "mlm_head": (C * C + C) + 2 * C + V + (0 if config.tie_weights else C * V),
         "nsp_head": 2 * C + 2,
     }
 
@@ -88,7 +94,7 @@ class BertModel(Module):
         self.config = config
         c, dtype = config, np.dtype(config.dtype)
         rng = np.random.default_rng(c.seed)
-        self.tok_emb = Embedding(c.vocab_size, c.d_model, rng=rng, std=0.02, dtype=dtype)
+        self.tok_emb = Embedding(c.vocab_size, c.d_model, rng=rng, std=0.02, dtype=dtype, padding_idx=c.pad_token_id)
         self.pos_emb = Embedding(c.max_position, c.d_model, rng=rng, std=0.02, dtype=dtype)
         self.seg_emb = Embedding(c.type_vocab_size, c.d_model, rng=rng, std=0.02, dtype=dtype)
         self.emb_norm = LayerNorm(c.d_model, eps=c.layer_norm_eps, dtype=dtype)

@@ -121,7 +121,8 @@ def classification_terms(logits, labels):
 class BertForPreTraining(BertHead):
     """Masked language model (on the masked positions only) plus next-sentence prediction.
 
-    MLM: logits = LayerNorm(gelu(h W + b)) E^T + bias, E the token embedding (tied).
+    MLM: logits = LayerNorm(gelu(h W + b)) E^T + bias, E the token embedding (tied), or with
+    config.tie_weights=False a decoder matrix of its own (mlm_decoder, (C, V)).
     NSP: logits = pooled W + b over 2 classes; nsp=False leaves it out (MLM only).
     """
 
@@ -133,6 +134,8 @@ class BertForPreTraining(BertHead):
         self.mlm_act = Activation(c.activation)
         self.mlm_norm = LayerNorm(c.d_model, eps=c.layer_norm_eps, dtype=bert.dtype)
         self.mlm_bias = Parameter(np.zeros(c.vocab_size, dtype=bert.dtype))
+        self.mlm_decoder = None if c.tie_weights else Linear(c.d_model, c.vocab_size, bias=False, rng=self.rng,
+                                                             std=0.02, dtype=bert.dtype)
         self.nsp_head = self.new_linear(2) if nsp else None
 
     def mlm_forward(self, x):
@@ -141,13 +144,17 @@ class BertForPreTraining(BertHead):
         t, cache["dense"] = self.mlm_dense.forward(x)
         t, cache["act"] = self.mlm_act.forward(t)
         t, cache["norm"] = self.mlm_norm.forward(t)
-        logits, cache["decoder"] = ops.linear_forward(t, self.bert.tok_emb.weight.data.T, self.mlm_bias.data)
+        decoder = self.bert.tok_emb.weight.data.T if self.mlm_decoder is None else self.mlm_decoder.weight.data
+        logits, cache["decoder"] = ops.linear_forward(t, decoder, self.mlm_bias.data)
         return logits, cache
 
     def mlm_backward(self, dlogits, cache):
-        """dlogits: (N, V) -> dx: (N, C); the decoder's gradient goes into the token embedding."""
-        dt, dEt, dbias = ops.linear_backward(dlogits, cache["decoder"])
-        self.bert.tok_emb.weight.grad += dEt.T                   # the decoder is the token embedding, tied
+        """dlogits: (N, V) -> dx: (N, C); the decoder's gradient goes into the token embedding when tied."""
+        dt, dW, dbias = ops.linear_backward(dlogits, cache["decoder"])
+        if self.mlm_decoder is None:
+            self.bert.tok_emb.weight.grad += dW.T                # the decoder is the token embedding, tied
+        else:
+            self.mlm_decoder.weight.grad += dW
         self.mlm_bias.grad += dbias
         dt = self.mlm_norm.backward(dt, cache["norm"])
         dt = self.mlm_act.backward(dt, cache["act"])

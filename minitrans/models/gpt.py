@@ -8,6 +8,8 @@ forward/backward follow the minitrans contract; `hidden_forward`/`head_forward`
 are exposed separately so that finetuning heads can read the final states and
 add their own gradient (L_task + lambda * L_LM).
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,11 +29,13 @@ class GPTConfig(PresetConfig):
     n_layer: int = 4
     n_head: int = 4
     n_embd: int = 128
+    n_inner: int | None = None     # feed-forward width; None: 4 * n_embd
     dropout: float = 0.0
     norm_first: bool = True        # pre-norm (GPT-2); False: post-norm (GPT-1)
     tie_weights: bool = True       # the LM head reuses the token embedding matrix
     bias: bool = True
     activation: str = "gelu_tanh"  # GPT-2's GELU
+    scale_attn: bool = True        # scores q.k / sqrt(head size); False: plain q.k (GPT-2's scale_attn_weights)
     layer_norm_eps: float = 1e-5
     seed: int = 0
     dtype: str = "float32"
@@ -48,12 +52,17 @@ class GPTConfig(PresetConfig):
         "gpt2-xl": dict(vocab_size=50257, block_size=1024, n_layer=48, n_head=25, n_embd=1600, dropout=0.1),
     }
 
+    @property
+    def d_ff(self):
+        """The feed-forward width: n_inner, or 4 * n_embd when n_inner is None."""
+        return 4 * self.n_embd if self.n_inner is None else self.n_inner
+
 
 def count_gpt_parameters(config):
     """Parameters of a GPT of this config, counted from the shapes without building it."""
-    C, L = config.n_embd, config.n_layer
+    C, L, Fd = config.n_embd, config.n_layer, config.d_ff
     b = 1 if config.bias else 0
-    per_block = 4 * (C * C + b * C) + (C * 4 * C + b * 4 * C) + (4 * C * C + b * C) + 2 * (C + b * C)
+    per_block = 4 * (C * C + b * C) + (C * Fd + b * Fd) + (Fd * C + b * C) + 2 * (C + b * C)
     total = config.vocab_size * C + config.block_size * C + L * per_block
     total += C + b * C if config.norm_first else 0     # the final LayerNorm
     total += 0 if config.tie_weights else C * config.vocab_size
@@ -71,8 +80,9 @@ class GPT(Module):
         self.wte = Embedding(c.vocab_size, c.n_embd, rng=rng, std=0.02, dtype=dtype)
         self.wpe = Embedding(c.block_size, c.n_embd, rng=rng, std=0.02, dtype=dtype)
         self.drop = Dropout(c.dropout, rng=rng)
-        self.blocks = [TransformerBlock(c.n_embd, c.n_head, 4 * c.n_embd, norm_first=c.norm_first,
+        self.blocks = [TransformerBlock(c.n_embd, c.n_head, c.d_ff, norm_first=c.norm_first,
                                         activation=c.activation, causal=True, bias=c.bias, dropout=c.dropout,
+                                        attn_scale=None if c.scale_attn else 1.0,
                                         eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
                        for _ in range(c.n_layer)]
         # GPT-2: the projections that write into the residual stream start smaller, by 1/sqrt(2 n_layer)

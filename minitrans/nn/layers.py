@@ -39,20 +39,32 @@ class Linear(Module):
 
 
 class Embedding(Module):
-    """A table of `num_embeddings` vectors of size `dim`, looked up by integer id."""
+    """A table of `num_embeddings` vectors of size `dim`, looked up by integer id.
 
-    def __init__(self, num_embeddings, dim, *, rng=None, std=0.02, dtype=np.float32):
+    padding_idx: the id of the padding token (BERT's [PAD]); its row starts at zero and
+    never receives a gradient, so padding stays a fixed vector however long one trains.
+    """
+
+    def __init__(self, num_embeddings, dim, *, rng=None, std=0.02, dtype=np.float32, padding_idx=None):
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng(0)
+        if padding_idx is not None and not 0 <= padding_idx < num_embeddings:
+            raise ValueError(f"padding_idx must lie in [0, {num_embeddings}), got {padding_idx}")
+        self.padding_idx = padding_idx
         self.weight = Parameter(normal_init(rng, (num_embeddings, dim), std, dtype))
+        if padding_idx is not None:
+            self.weight.data[padding_idx] = 0
 
     def forward(self, ids):
         """ids: (...) ints -> (..., dim)."""
         return ops.embedding_forward(ids, self.weight.data)
 
     def backward(self, dout, cache):
-        """dout: (..., dim) -> None (ids have no gradient); adds into weight.grad."""
-        self.weight.grad += ops.embedding_backward(dout, cache)
+        """dout: (..., dim) -> None (ids have no gradient); adds into weight.grad (not the padding row)."""
+        dW = ops.embedding_backward(dout, cache)
+        if self.padding_idx is not None:
+            dW[self.padding_idx] = 0
+        self.weight.grad += dW
         return None
 
 

@@ -1,0 +1,115 @@
+"""The files of a Hugging Face model folder: config.json, model.safetensors, tokenizer files.
+
+Read with safetensors' NumPy interface (no torch, no pickle: a folder that holds only
+pytorch_model.bin is refused with a clear error). Every file is written atomically: to a
+temporary file beside it, then renamed over it.
+"""
+import json
+import os
+
+import numpy as np
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save_file
+
+from ..files import atomic_write, atomic_write_json
+from ..tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
+from ..tokenizers.files import read_json
+
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+
+
+def check_directory(directory):
+    """The folder as a str; FileNotFoundError naming it if it does not exist."""
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"no model folder at '{directory}'")
+    return directory
+
+
+def read_config(directory):
+    """config.json of the folder as a dict."""
+    path = os.path.join(directory, CONFIG)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"'{directory}' holds no {CONFIG}: it is not a Hugging Face model folder")
+    config = read_json(path)
+    if not isinstance(config, dict):
+        raise ValueError(f"'{path}' must hold a JSON object, got {type(config).__name__}")
+    return config
+
+
+def read_tensors(directory):
+    """(path, {name: array}) of the folder's model.safetensors, read without torch."""
+    path = os.path.join(directory, WEIGHTS)
+    if not os.path.isfile(path):
+        others = [f for f in ("pytorch_model.bin", "model.safetensors.index.json", "tf_model.h5")
+                  if os.path.exists(os.path.join(directory, f))]
+        hint = f" (it holds {others}: minitrans reads only a single {WEIGHTS}, never pickle)" if others else ""
+        raise FileNotFoundError(f"'{directory}' holds no {WEIGHTS}{hint}")
+    try:
+        with safe_open(path, framework="np") as f:
+            tensors = {name: f.get_tensor(name) for name in f.keys()}
+    except (SafetensorError, TypeError, ValueError) as e:
+        raise ValueError(f"'{path}' could not be read as safetensors with NumPy "
+                         f"(truncated, or a dtype NumPy lacks such as bfloat16): {e}") from e
+    return path, tensors
+
+
+def write_folder(directory, config, tensors):
+    """Write config.json and model.safetensors (with the "format": "pt" metadata the ecosystem expects)."""
+    os.makedirs(directory, exist_ok=True)
+    tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    atomic_write(os.path.join(directory, WEIGHTS), lambda temp_path: save_file(tensors, temp_path, {"format": "pt"}))
+    atomic_write_json(os.path.join(directory, CONFIG), config)
+
+
+# ------------------------------------------------------------------ tokenizers
+def read_tokenizer_config(directory):
+    """tokenizer_config.json of the folder as a dict, or {} when there is none."""
+    path = os.path.join(directory, "tokenizer_config.json")
+    return read_json(path) if os.path.isfile(path) else {}
+
+
+def load_wordpiece(directory):
+    """The WordPieceTokenizer of vocab.txt (ids = line numbers), with the folder's lower-casing
+    and accent settings; None when the folder has no vocab.txt."""
+    if not os.path.isfile(os.path.join(directory, "vocab.txt")):
+        return None
+    settings = read_tokenizer_config(directory)
+    if settings.get("tokenize_chinese_chars", True) is not True or settings.get("do_basic_tokenize", True) is not True:
+        raise ValueError(f"'{directory}/tokenizer_config.json' turns off basic tokenization or CJK splitting, "
+                         f"which minitrans's WordPiece always does")
+    if settings.get("never_split"):
+        raise ValueError(f"'{directory}/tokenizer_config.json' sets never_split, which minitrans's WordPiece lacks")
+    return WordPieceTokenizer.load(os.path.join(directory, "vocab.txt"),
+                                   lowercase=settings.get("do_lower_case", True),
+                                   strip_accents=settings.get("strip_accents"))
+
+
+def load_bpe(directory):
+    """The ByteLevelBPETokenizer of vocab.json + merges.txt, or None when the folder lacks them."""
+    if not all(os.path.isfile(os.path.join(directory, f)) for f in ("vocab.json", "merges.txt")):
+        return None
+    settings = read_tokenizer_config(directory)
+    if settings.get("add_prefix_space"):
+        raise ValueError(f"'{directory}/tokenizer_config.json' sets add_prefix_space, which minitrans's BPE lacks")
+    return ByteLevelBPETokenizer.load(directory)
+
+
+def save_tokenizer(tokenizer, directory, max_length):
+    """Write the tokenizer's standard files and a tokenizer_config.json naming its class."""
+    if isinstance(tokenizer, WordPieceTokenizer):
+        tokenizer.save(directory)
+        settings = {"tokenizer_class": "BertTokenizer", "do_lower_case": tokenizer.basic.lowercase,
+                    "strip_accents": tokenizer.basic.strip_accents, "tokenize_chinese_chars": True,
+                    **{f"{role}_token": token for role, token in tokenizer.roles.items()}}
+    elif isinstance(tokenizer, ByteLevelBPETokenizer):
+        tokenizer.save(directory)
+        settings = {"tokenizer_class": "GPT2Tokenizer", "add_prefix_space": False,
+                    **{f"{role}_token": token for role, token in tokenizer.roles.items()}}
+    else:
+        raise TypeError(f"save_hf writes WordPiece (vocab.txt) and byte-level BPE (vocab.json + merges.txt) "
+                        f"tokenizers, got {type(tokenizer).__name__}")
+    settings["model_max_length"] = max_length
+    atomic_write_json(os.path.join(directory, "tokenizer_config.json"), settings)
+
