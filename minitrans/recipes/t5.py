@@ -83,10 +83,12 @@ class SpanCorruptionSource:
         return max(1, len(self.stream) // self.window)         # the windows of the corpus, for mixing
 
     def batch(self, rng, n):
+        """n random windows corrupted -> batch dict (every row one shape, no padding)."""
         x, y = span_corruption_batch(self.stream, rng, n, self.inputs_length, self.sentinels, self.tok.eos_id)
         return {"input_ids": x, "attention_mask": np.ones(x.shape, dtype=bool), "labels": y}
 
     def example(self, rng):
+        """One random window corrupted -> (input ids, label ids), for mixing into task batches."""
         start = int(rng.integers(0, len(self.stream) - self.window + 1))
         x, y = span_corrupt(self.stream[start:start + self.window], rng, self.sentinels, self.tok.eos_id)
         return x.tolist(), y.tolist()
@@ -101,6 +103,7 @@ def corpus_stream(tok, corpus, resume=False, val_fraction=0.1):
 
 
 def make_config(tok, preset, **overrides):
+    """The preset's T5Config with the tokenizer's vocabulary size, pad id and eos id."""
     return T5Config.preset(preset, **{"vocab_size": tok.vocab_size, "pad_id": tok.pad_id, "eos_id": tok.eos_id,
                                       **overrides})
 
