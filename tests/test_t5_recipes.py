@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from minitrans.checkpoint import load_checkpoint
 from minitrans.data import load_task
 from minitrans.data.mixing import draw_tasks, mixing_rates
 from minitrans.data.text_to_text import TEXT_TASKS, parse_answer, score_task, task_from_prefix, to_text
@@ -92,3 +93,35 @@ def test_cli_multitask_from_scratch_reports_every_task(tmp_path):
         assert line in result.stdout
     bad = run_cli("finetune", "t5", "--tasks", "sentiment,poetry", cwd=tmp_path)
     assert bad.returncode == 2 and "unknown tasks ['poetry']" in bad.stderr
+
+
+def test_pretraining_resumes_exactly_with_dropout(tmp_path, monkeypatch):
+    """A run that dies while drawing step 6's batch, resumed from its step-4 checkpoint, computes the
+    losses and weights of an uninterrupted run bit for bit (data generator and dropout restored)."""
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("the cat sat on the mat and the dog ran in the park .\n" * 50)
+
+    def run(out, resume=False):
+        cfg = TrainConfig(iters=8, lr=1e-2, min_lr=1e-3, warmup=2, eval_interval=4, eval_iters=2, progress=False,
+                          out_dir=str(out))
+        return pretrain_t5(str(corpus), "tiny", batch_size=4, inputs_length=16, train_config=cfg, resume=resume,
+                           dropout=0.1)
+
+    full_model, _, full = run(tmp_path / "full")
+    calls, batch = [0], SpanCorruptionSource.batch
+
+    def dies_at_the_tenth_batch(self, rng, n):    # 4 steps, 2 x 2 evaluation batches, step 5, then step 6's
+        calls[0] += 1
+        if calls[0] == 10:
+            raise KeyboardInterrupt("killed")
+        return batch(self, rng, n)
+    monkeypatch.setattr(SpanCorruptionSource, "batch", dies_at_the_tenth_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "broken")
+    monkeypatch.setattr(SpanCorruptionSource, "batch", batch)
+    assert load_checkpoint(tmp_path / "broken" / "checkpoint.safetensors").step == 4
+    model, _, resumed = run(tmp_path / "broken", resume=True)
+    losses = [[(r["step"], r["loss"]) for r in t.history if r["split"] == "train"] for t in (full, resumed)]
+    assert losses[0] == losses[1] and len(losses[0]) == 8
+    for a, b in zip(full_model.parameters(), model.parameters()):
+        assert np.array_equal(a.data, b.data)
