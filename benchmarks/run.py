@@ -1,14 +1,16 @@
 """How fast minitrans trains on this machine, and against PyTorch on the same CPU when torch is installed.
 
     python benchmarks/run.py                 # everything (about two minutes on 2 cores)
-    python benchmarks/run.py --skip cold     # leave out a part: machine, gpt, bert, memory, kernels, cold
+    python benchmarks/run.py --skip cold     # leave out a part: machine, gpt, bert, t5, memory, kernels, cold
 
 It prints, for this machine:
 - the cores, NumPy's BLAS and its thread count, Numba's threading layer;
 - the float32 matrix-multiply peak of NumPy's BLAS (GFLOP/s): our practical limit;
 - a training step (forward, backward, clipping, AdamW) of the GPT 'baby' preset (4 layers, 4 heads,
   128 wide, block 64, batch 12, vocabulary 65) and of a BERT (4 layers, 4 heads, 128 wide,
-  feed-forward 512, sequence 128, batch 16, vocabulary 8000, MLM head over the masked 15% only):
+  feed-forward 512, sequence 128, batch 16, vocabulary 8000, MLM head over the masked 15% only) and of
+  a T5 (the 'mini' preset: 4+4 layers, 4 heads, 128 wide, feed-forward 512, vocabulary 1101, a
+  span-corruption batch of 32 with inputs of 64 and targets of 20 tokens):
   ms per step, tokens per second, model FLOPs per step and the fraction of the peak (MFU), split
   into forward, backward and optimizer; with torch, the same model in PyTorch eager and the ratio
   (PyTorch ms / minitrans ms: above 1 means minitrans is faster);
@@ -38,7 +40,7 @@ import minitrans  # noqa: E402
 minitrans.tune_cpu()                 # the process-wide settings training runs with (minitrans/tuning.py)
 from bench_kernels import B, D, H, best_and_median  # noqa: E402
 from minitrans.kernels.threads import _openblas, threading_layer  # noqa: E402
-from minitrans.models import GPT, BertConfig, BertModel, GPTConfig  # noqa: E402
+from minitrans.models import GPT, T5, BertConfig, BertModel, GPTConfig, T5Config  # noqa: E402
 from minitrans.models.bert_heads import BertForPreTraining, classification_terms  # noqa: E402
 from minitrans.optim import AdamW, clip_grad_norm  # noqa: E402
 
@@ -57,6 +59,7 @@ def load_torch():
 
 GPT_SHAPE = dict(batch=12)
 BERT_SHAPE = dict(vocab_size=8000, n_layer=4, n_head=4, d_model=128, d_ff=512, max_position=128, batch=16, T=128)
+T5_SHAPE = dict(vocab_size=1101, batch=32, S=64, T=20)      # the toy world's vocabulary, span-corruption lengths
 
 
 # ------------------------------------------------------------------ the machine
@@ -91,6 +94,23 @@ def transformer_flops(tokens, sequences, T, n_layer, d_model, d_ff, head_rows, v
 
 
 # ------------------------------------------------------------------ minitrans steps
+def lm_phases(model, optimizer, loss):
+    """The three timed phases of a step whose loss() returns (loss, dlogits, cache), as GPT's and T5's do."""
+    state = {}
+
+    def forward():
+        model.zero_grad()
+        _, state["dlogits"], state["cache"] = loss()
+
+    def backward():
+        model.backward(state["dlogits"], state["cache"])
+
+    def update():
+        clip_grad_norm(model.parameters(), 1.0)
+        optimizer.step()
+    return forward, backward, update
+
+
 def gpt_case():
     """The baby GPT's step as a dict: name, tokens and FLOPs per step, the three timed phases, the batch."""
     cfg = GPTConfig.preset("baby")
@@ -99,21 +119,10 @@ def gpt_case():
     rng = np.random.default_rng(0)
     B, T = GPT_SHAPE["batch"], cfg.block_size
     x, y = rng.integers(0, cfg.vocab_size, (B, T)), rng.integers(0, cfg.vocab_size, (B, T))
-    state = {}
-
-    def forward():
-        model.zero_grad()
-        _, state["dlogits"], state["cache"] = model.loss(x, y)
-
-    def backward():
-        model.backward(state["dlogits"], state["cache"])
-
-    def update():
-        clip_grad_norm(model.parameters(), 1.0)
-        optimizer.step()
+    phases = lm_phases(model, optimizer, lambda: model.loss(x, y))
 
     flops = transformer_flops(B * T, B, T, cfg.n_layer, cfg.n_embd, 4 * cfg.n_embd, B * T, cfg.vocab_size)
-    return dict(name="GPT baby", tokens=B * T, flops=flops, phases=(forward, backward, update), batch=(x, y))
+    return dict(name="GPT baby", tokens=B * T, flops=flops, phases=phases, batch=(x, y))
 
 
 def bert_batch(rng):
@@ -155,6 +164,26 @@ def bert_case():
                 batch=(ids, segments, mask, labels))
 
 
+def t5_case():
+    """The T5 'mini' preset's step on a span-corruption-shaped batch."""
+    s = T5_SHAPE
+    cfg = T5Config.preset("mini", vocab_size=s["vocab_size"])
+    model = T5(cfg)
+    optimizer = AdamW(model, lr=1e-3, weight_decay=0.01)
+    rng = np.random.default_rng(0)
+    B, S, T = s["batch"], s["S"], s["T"]
+    x, y = rng.integers(2, s["vocab_size"], (B, S)), rng.integers(2, s["vocab_size"], (B, T))
+    phases = lm_phases(model, optimizer, lambda: model.loss(x, y))
+
+    L, C, F = cfg.n_encoder_layer, cfg.d_model, cfg.d_ff
+    flops = (transformer_flops(B * S, B, S, L, C, F, 0, 0)                      # encoder
+             + transformer_flops(B * T, B, T, L, C, F, B * T, s["vocab_size"])  # decoder self-attention, FFN, head
+             + 3 * L * (2 * B * T * 2 * C * C + 2 * B * S * 2 * C * C + 2 * B * 2 * T * S * C))  # cross-attention
+    decoder_inputs = np.concatenate([np.zeros((B, 1), np.int64), y[:, :-1]], axis=1)
+    return dict(name="T5 mini", tokens=B * (S + T), flops=flops, phases=phases,
+                batch=(x, decoder_inputs, y))
+
+
 def time_case(case, repeat, other=None, rounds=3):
     """(best, median) ms of the whole step, the best ms of each phase timed within whole steps, and,
     when `other` (a PyTorch step) is given, its (best, median) ms. The two are timed in alternating
@@ -186,8 +215,11 @@ def torch_step(case):
     """A function running one PyTorch training step of the same model on the case's batch, or None without torch."""
     if torch is None:
         return None
-    from torch_reference import TorchBabyGPT, TorchBert, baby_gpt_optimizer, train_step_fn
-    if case["name"] == "GPT baby":
+    from torch_reference import TorchBabyGPT, TorchBert, TorchT5, baby_gpt_optimizer, train_step_fn
+    if case["name"] == "T5 mini":
+        model = TorchT5(T5_SHAPE["vocab_size"], 4, 4, 128, 512)
+        step = train_step_fn(model, lr=1e-3)
+    elif case["name"] == "GPT baby":
         model = TorchBabyGPT()
         step = train_step_fn(model, optimizer=baby_gpt_optimizer(model))
     else:
@@ -199,7 +231,7 @@ def torch_step(case):
 
 
 def steps(names, repeat, peak):
-    cases = {"gpt": gpt_case, "bert": bert_case}
+    cases = {"gpt": gpt_case, "bert": bert_case, "t5": t5_case}
     for key in names:
         case = cases[key]()
         step = torch_step(case)
@@ -345,7 +377,7 @@ def main():
         machine()
     peak = blas_peak()
     print(f"float32 matmul peak of NumPy's BLAS (1024^3): {peak:.0f} GFLOP/s")
-    steps([n for n in ("gpt", "bert") if n not in args.skip], args.repeat, peak)
+    steps([n for n in ("gpt", "bert", "t5") if n not in args.skip], args.repeat, peak)
     if "memory" not in args.skip:
         memory()
     if "kernels" not in args.skip:

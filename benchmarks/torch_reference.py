@@ -108,3 +108,82 @@ def attention_fwd_bwd(q, k, v, causal):
     out = TF.scaled_dot_product_attention(q, k, v, is_causal=causal)
     out.backward(torch.ones_like(out) / math.sqrt(out.numel()))
     return out
+
+
+def t5_buckets(Tq, Tk, bidirectional, num_buckets=32, max_distance=128):
+    """T5's relative-position buckets (key - query) as a (Tq, Tk) long tensor."""
+    n = -(torch.arange(Tk)[None, :] - torch.arange(Tq)[:, None])
+    bucket = torch.zeros_like(n)
+    if bidirectional:
+        num_buckets //= 2
+        bucket += (n < 0).long() * num_buckets
+        n = n.abs()
+    else:
+        n = n.clamp(min=0)
+    max_exact = num_buckets // 2
+    large = max_exact + (torch.log(n.clamp(min=1).float() / max_exact) / math.log(max_distance / max_exact)
+                         * (num_buckets - max_exact)).long()
+    return bucket + torch.where(n < max_exact, n, large.clamp(max=num_buckets - 1))
+
+
+class T5Attention(tnn.Module):
+    """Attention without biases or 1/sqrt(d) scaling; `bias` (1, H, Tq, Tk) floats, -inf where masked."""
+
+    def __init__(self, C, H):
+        super().__init__()
+        self.H = H
+        self.q, self.k, self.v, self.o = (tnn.Linear(C, C, bias=False) for _ in range(4))
+
+    def forward(self, x, source, bias):
+        B, T, C = x.shape
+        q = self.q(x).view(B, T, self.H, -1).transpose(1, 2)
+        k, v = (p(source).view(B, source.shape[1], self.H, -1).transpose(1, 2) for p in (self.k, self.v))
+        y = TF.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=1.0)
+        return self.o(y.transpose(1, 2).reshape(B, T, C))
+
+
+class T5Layer(tnn.Module):
+    """Pre-RMSNorm self-attention, (decoder) cross-attention, ReLU feed-forward; no biases."""
+
+    def __init__(self, C, H, F, cross):
+        super().__init__()
+        self.norms = tnn.ModuleList(tnn.RMSNorm(C, eps=1e-6) for _ in range(3 if cross else 2))
+        self.attn = T5Attention(C, H)
+        self.cross = T5Attention(C, H) if cross else None
+        self.wi, self.wo = tnn.Linear(C, F, bias=False), tnn.Linear(F, C, bias=False)
+
+    def forward(self, x, bias, context=None, context_bias=None):
+        h = self.norms[0](x)
+        x = x + self.attn(h, h, bias)
+        if self.cross is not None:
+            x = x + self.cross(self.norms[1](x), context, context_bias)
+        return x + self.wo(TF.relu(self.wi(self.norms[-1](x))))
+
+
+class TorchT5(tnn.Module):
+    """A T5 (v1.0) encoder-decoder: shared embedding, one relative bias table per stack, tied head
+    scaled by d_model^-0.5. forward(input_ids, decoder_input_ids, labels) -> mean cross-entropy."""
+
+    def __init__(self, vocab_size, n_layer, n_head, d_model, d_ff, num_buckets=32, max_distance=128):
+        super().__init__()
+        self.shared = tnn.Embedding(vocab_size, d_model)
+        self.enc_bias, self.dec_bias = tnn.Embedding(num_buckets, n_head), tnn.Embedding(num_buckets, n_head)
+        self.encoder = tnn.ModuleList(T5Layer(d_model, n_head, d_ff, False) for _ in range(n_layer))
+        self.decoder = tnn.ModuleList(T5Layer(d_model, n_head, d_ff, True) for _ in range(n_layer))
+        self.enc_norm, self.dec_norm = tnn.RMSNorm(d_model, eps=1e-6), tnn.RMSNorm(d_model, eps=1e-6)
+        self.d_model, self.buckets = d_model, (num_buckets, max_distance)
+
+    def forward(self, input_ids, decoder_input_ids, labels):
+        S, T = input_ids.shape[1], decoder_input_ids.shape[1]
+        enc_bias = self.enc_bias(t5_buckets(S, S, True, *self.buckets)).permute(2, 0, 1)[None]
+        causal = torch.full((T, T), float("-inf")).triu(1)
+        dec_bias = self.dec_bias(t5_buckets(T, T, False, *self.buckets)).permute(2, 0, 1)[None] + causal
+        x = self.shared(input_ids)
+        for layer in self.encoder:
+            x = layer(x, enc_bias)
+        context = self.enc_norm(x)
+        y = self.shared(decoder_input_ids)
+        for layer in self.decoder:
+            y = layer(y, dec_bias, context, None)
+        logits = (self.dec_norm(y) * self.d_model ** -0.5) @ self.shared.weight.T
+        return TF.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))

@@ -103,6 +103,8 @@ def add_pretrain(sub):
     b.add_argument("--dropout", type=float, default=d["dropout"])
     add_run_options(b, "bert", bert.default_train_config)
     b.set_defaults(handler=run_pretrain_bert)
+    from .recipes.t5_cli import add_pretrain_t5
+    add_pretrain_t5(fam, add_run_options)
 
 
 def run_pretrain_bert(args):
@@ -164,6 +166,8 @@ def add_finetune(sub):
                    help="score on the first N dev and test examples only")
     add_finetune_options(b, d)
     b.set_defaults(handler=run_finetune_bert)
+    from .recipes.t5_cli import add_finetune_t5
+    add_finetune_t5(fam)
 
 
 def run_finetune_bert(args):

@@ -69,10 +69,10 @@ def test_python_dash_m_entry_point():
     assert result.returncode == 0 and "quickstart" in result.stdout
 
 
-def test_quickstart_fast_runs_gpt_and_bert(tmp_path, capsys):
+def test_quickstart_fast_runs_gpt_bert_and_t5(tmp_path, capsys):
     assert main(["quickstart", "--fast", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "== GPT" in out and "== BERT" in out
+    assert "== GPT" in out and "== BERT" in out and "== T5" in out
     assert "[MASK] is the capital of Borovia." in out and "| random init |" in out
     assert "multiple_choice:" in out and "sentiment:" in out
     assert (tmp_path / "bert" / "checkpoint.safetensors").exists()

@@ -29,10 +29,14 @@ def layernorm_backward(dout, cache):
 
 
 def rmsnorm_forward(x, gamma, eps=1e-6):
-    """x / rms(x) * gamma.   x: (..., C), gamma: (C,) -> out: (..., C)."""
+    """x / rms(x) * gamma.   x: (..., C), gamma: (C,) -> out: (..., C).
+
+    Below float32 (float16) the mean of squares is taken in float32, as T5 does: squares of
+    float16 overflow above 256 and their sum loses the small terms."""
     check_float("x", x)
     check_last_dim("x", x, gamma.shape[0])
-    rrms = 1.0 / np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps)
+    wide = x.astype(np.float32) if x.dtype.itemsize < 4 else x
+    rrms = (1.0 / np.sqrt((wide * wide).mean(axis=-1, keepdims=True) + eps)).astype(x.dtype)
     xhat = x * rrms
     return xhat * gamma, (xhat, rrms, gamma)
 

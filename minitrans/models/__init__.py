@@ -4,10 +4,11 @@ from .bert_heads import (BertForMultipleChoice, BertForPreTraining, BertForQuest
                          BertForSequenceClassification, BertForTokenClassification, align_word_labels)
 from .gpt import GPT, GPTConfig, count_gpt_parameters
 from .gpt_heads import GPTForClassification, resize_token_embeddings
+from .t5 import T5, T5Config, count_t5_parameters, shift_right
 
 __all__ = [
     "GPT", "GPTConfig", "count_gpt_parameters", "GPTForClassification", "resize_token_embeddings",
     "BertModel", "BertConfig", "count_bert_parameters", "bert_parameter_counts", "BertForPreTraining",
     "BertForSequenceClassification", "BertForTokenClassification", "BertForQuestionAnswering",
-    "BertForMultipleChoice", "align_word_labels",
+    "BertForMultipleChoice", "align_word_labels", "T5", "T5Config", "count_t5_parameters", "shift_right",
 ]

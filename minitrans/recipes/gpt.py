@@ -87,10 +87,15 @@ def split_stream(ids, val_fraction, block_size):
 
 def load_gpt(path):
     """A GPT and its tokenizer from a checkpoint written by pretrain_gpt."""
+    return load_pretrained(path, GPT, GPTConfig)
+
+
+def load_pretrained(path, model_class, config_class):
+    """A model of model_class (in eval mode) and its tokenizer from a checkpoint written by a recipe."""
     ckpt = load_checkpoint(path)
-    if ckpt.model_type != "GPT":
-        raise ValueError(f"checkpoint '{path}' holds a {ckpt.model_type}, expected a GPT")
-    model = GPT(GPTConfig.from_dict(ckpt.config))
+    if ckpt.model_type != model_class.__name__:
+        raise ValueError(f"checkpoint '{path}' holds a {ckpt.model_type}, expected a {model_class.__name__}")
+    model = model_class(config_class.from_dict(ckpt.config))
     load_checkpoint(path, model)
     model.eval()
     return model, tokenizer_from_dict(ckpt.tokenizer)

@@ -9,6 +9,7 @@ from ..train import TrainConfig
 from .bert import pretrain_bert, probe_report
 from .bert_finetune import finetune_bert
 from .gpt import pretrain_gpt
+from .t5 import answer, multitask_t5, pretrain_t5
 
 PROMPTS = ["Jack works at", "The capital of", "Kate ate at the"]
 MASK_PROMPTS = ["[MASK] is the capital of Borovia.",            # knowledge
@@ -65,7 +66,35 @@ def quickstart_bert(out_dir, fast=False):
     return model, tok, results
 
 
+T5_QUESTIONS = ["sentiment: The soup is not good, but the waiter is friendly.",
+                "entailment premise: Anna lives in Mirra. hypothesis: Anna does not live in Mirra.",
+                "question: Where does Max work? context: Max is 25 years old. Max works at Bank of Kalandor.",
+                "ner: Nick works at the Red Lantern ."]
+
+
+def quickstart_t5(out_dir, fast=False):
+    """A tiny T5 pretrained with span corruption on the toy world, then trained on every task at once
+    as text to text; prints a few answers and the score of each task."""
+    print("== T5: span corruption, then every toy-world task as text to text ==")
+    iters = 20 if fast else 1500
+    run = Path(out_dir) / "t5"
+    _, _, trainer = pretrain_t5("toyworld", "tiny", iters=iters, out_dir=str(run / "pretrain"), progress=not fast)
+    print(f"span corruption: validation loss {trainer.final_loss('val'):.3f} after {iters} steps "
+          f"({trainer.wall_time:.0f} s); loss curve in {run / 'pretrain' / 'loss.png'}")
+    scores, model, tok, trainer = multitask_t5(checkpoint=str(trainer.checkpoint_path), iters=iters,
+                                               n_eval=10 if fast else 100, out_dir=str(run / "multitask"),
+                                               progress=not fast)
+    print(f"multitask training: {iters} steps ({trainer.wall_time:.0f} s); one model answers:")
+    for question, reply in zip(T5_QUESTIONS, answer(model, tok, T5_QUESTIONS)):
+        print(f"  {question}  ->  {reply!r}")
+    for task, metrics in scores.items():
+        print(f"  {task}: " + ", ".join(f"{k} {v:.2f}" if k != "unparsed" else f"unparsed {v:.0f}"
+                                        for k, v in metrics.items()))
+    return model, tok, scores
+
+
 def quickstart(out_dir="runs/quickstart", fast=False):
     """Run every family's part of the quickstart; fast=True is a seconds-long smoke run."""
     quickstart_gpt(out_dir, fast)
     quickstart_bert(out_dir, fast)
+    quickstart_t5(out_dir, fast)
