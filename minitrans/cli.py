@@ -1,4 +1,4 @@
-"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, bench."""
+"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed."""
 from __future__ import annotations
 
 import argparse
