@@ -119,11 +119,13 @@ def config_from_hf(hf, path):
     if hf["d_kv"] * H != C:
         raise ValueError(f"'{path}': d_kv = {hf['d_kv']} with num_heads = {H} gives attention width "
                          f"{hf['d_kv'] * H}; minitrans's T5 needs d_kv = d_model / num_heads = {C / H:g}")
-    tied = hf.get("tie_word_embeddings", True) is not False
-    scaled = hf.get("scale_decoder_outputs", tied)
-    if scaled != tied:
-        raise ValueError(f"'{path}': tie_word_embeddings = {tied} with scale_decoder_outputs = {scaled}; "
-                         f"minitrans's T5 scales the decoder output by d_model^-0.5 exactly when the head is tied")
+    # transformers >= 5 always writes tie_word_embeddings true and says with scale_decoder_outputs whether the
+    # head is T5 v1.0's (tied, scaled) or v1.1's (its own lm_head.weight, unscaled); older files say it with the tie
+    tie = hf.get("tie_word_embeddings", True) is not False
+    tied = hf.get("scale_decoder_outputs", tie) is not False
+    if tied and not tie:
+        raise ValueError(f"'{path}': tie_word_embeddings = false with scale_decoder_outputs = true; minitrans's T5 "
+                         f"scales the decoder output by d_model^-0.5 only when the head is tied")
     pad, eos = hf.get("pad_token_id", 0), hf.get("eos_token_id", 1)
     start = hf.get("decoder_start_token_id", pad)
     if start != pad:
