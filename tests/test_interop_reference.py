@@ -4,7 +4,7 @@ with transformers' from_pretrained and gives the same outputs, and so does its t
 import numpy as np
 import pytest
 
-from minitrans.interop import save_hf
+from minitrans.interop import load_hf, save_hf
 from minitrans.models import GPT, T5, BertConfig, BertForPreTraining, BertModel, GPTConfig, T5Config
 from minitrans.tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
 
@@ -67,3 +67,20 @@ def test_t5_loads_in_transformers_with_the_same_logits(tmp_path, activation, tie
         expected = reference(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask.astype(np.int64)),
                              decoder_input_ids=torch.tensor(targets)).logits.numpy()
     assert np.abs(model.forward(ids, targets, attention_mask=mask)[0] - expected).max() < 1e-4
+
+
+@pytest.mark.parametrize("proj, tie", [("relu", True), ("gated-gelu", False)])
+def test_a_t5_written_by_transformers_loads_with_the_same_logits(tmp_path, proj, tie):
+    """transformers' own save_pretrained (>= 5 ties every T5's head and writes scale_decoder_outputs)."""
+    config = transformers.T5Config(vocab_size=40, d_model=16, d_kv=4, d_ff=24, num_layers=2, num_decoder_layers=3,
+                                   num_heads=4, relative_attention_num_buckets=8, relative_attention_max_distance=20,
+                                   feed_forward_proj=proj, tie_word_embeddings=tie)
+    torch.manual_seed(0)
+    reference = transformers.T5ForConditionalGeneration(config).eval()
+    reference.save_pretrained(tmp_path)
+    model, _ = load_hf(tmp_path)
+    rng = np.random.default_rng(1)
+    ids, targets = rng.integers(2, 40, (2, 30)), rng.integers(2, 40, (2, 25))
+    with torch.no_grad():
+        expected = reference(input_ids=torch.tensor(ids), decoder_input_ids=torch.tensor(targets)).logits.numpy()
+    assert np.abs(model.forward(ids, targets)[0] - expected).max() < 1e-4

@@ -121,13 +121,17 @@ def test_tied_copies_are_checked_then_skipped(tmp_path):
 
 
 def test_a_transformers_5_untied_config_loads_untied(tmp_path):
-    """transformers >= 5 writes tie_word_embeddings true for every T5 and the untied, unscaled head of
-    T5 v1.1 as scale_decoder_outputs false next to its own lm_head.weight."""
+    """transformers >= 5 writes tie_word_embeddings true for every T5 and the unscaled head of T5 v1.1 as
+    scale_decoder_outputs false, next to its own lm_head.weight or, tied, without it."""
     model = t5_like_fixture(tie_weights=False)
     rewrite(tmp_path, change_config={"tie_word_embeddings": True, "scale_decoder_outputs": False}, tie_weights=False)
     back, _ = load_hf(tmp_path)
     assert back.config == model.config
     assert_same_parameters(model, back)
+    rewrite(tmp_path, lambda t: t.pop("lm_head.weight"), {"tie_word_embeddings": True, "scale_decoder_outputs": False},
+            tie_weights=False)                   # tied but unscaled: what save_pretrained writes for a v1.1 T5
+    back, _ = load_hf(tmp_path)
+    assert not back.config.tie_weights and np.array_equal(back.lm_head.weight.data, model.shared.weight.data.T)
 
 
 @pytest.mark.parametrize("change, message", [

@@ -45,6 +45,8 @@ def load_hf(directory):
     except KeyError as e:
         raise ValueError(f"'{config_path}' lacks the key {e}, which a {model_type} config needs") from None
     path, tensors = read_tensors(directory)
+    if model_type == "t5":
+        tensors = t5.untie_head(config, tensors)
     dtypes = {a.dtype for a in tensors.values() if a.dtype.kind == "f"}
     model_config.dtype = "float64" if dtypes == {np.dtype(np.float64)} else "float32"
     model, entries = arch.build(model_config, list(tensors))

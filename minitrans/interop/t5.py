@@ -159,6 +159,17 @@ def config_to_hf(model, tokenizer=None):
             "torch_dtype": c.dtype}
 
 
+def untie_head(hf, tensors):
+    """`tensors` with lm_head.weight = shared.weight added for a transformers >= 5 T5 whose head is tied but
+    unscaled (tie_word_embeddings true, scale_decoder_outputs false, no lm_head.weight in the file: what
+    save_pretrained writes for a v1.1 T5). minitrans ties only with the scale, so it loads this as an untied
+    head holding a copy of the embedding: the same logits; in training the two then move apart."""
+    if hf.get("tie_word_embeddings", True) is not False and hf.get("scale_decoder_outputs", True) is False \
+            and "lm_head.weight" not in tensors and "shared.weight" in tensors:
+        return {**tensors, "lm_head.weight": tensors["shared.weight"]}
+    return tensors
+
+
 def model_plan(model, prefix=""):
     """Layout entries of a T5."""
     return plan(model, rules(model.config.activation), prefix)
