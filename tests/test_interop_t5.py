@@ -1,7 +1,6 @@
 """T5 through Hugging Face folders: round trips bit for bit with the names transformers writes
 (tests/fixtures/hf_layouts.json), the same logits afterwards, and clear errors for what does not fit."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,7 @@ from safetensors.numpy import load_file, save_file
 from minitrans.interop import load_hf, save_hf
 from minitrans.models import T5, T5Config
 from minitrans.tokenizers import WordPieceTokenizer
-
-LAYOUTS = json.loads((Path(__file__).parent / "fixtures" / "hf_layouts.json").read_text())
+from test_interop import LAYOUTS, assert_same_parameters
 
 
 def t5_like_fixture(**overrides):
@@ -36,13 +34,6 @@ def batch(vocab_size, seed=0):
     mask = np.ones(ids.shape, bool)
     mask[1, 8:] = False
     return ids, targets, mask
-
-
-def assert_same_parameters(a, b):
-    pa, pb = dict(a.named_parameters()), dict(b.named_parameters())
-    assert list(pa) == list(pb)
-    for name in pa:
-        assert pa[name].data.dtype == pb[name].data.dtype and np.array_equal(pa[name].data, pb[name].data), name
 
 
 @pytest.mark.parametrize("activation, tie, layout", [("relu", True, "t5"), ("gated-gelu", False, "t5_gated")])

@@ -29,8 +29,8 @@ def load_hf(directory):
     ("cls."), with or without the "bert." prefix; its tokenizer is vocab.txt's WordPiece.
     GPT-2 gives a GPT and the byte-level BPE of vocab.json + merges.txt. T5 gives a T5
     (models/t5.py) and whichever of those two tokenizers the folder holds (not SentencePiece's
-    spiece.model, which minitrans cannot read). The tokenizer is None when the folder has no such files. Weights keep their float32 or float64 dtype
-    (float16 becomes float32).
+    spiece.model, which minitrans cannot read). The tokenizer is None when the folder has no such files.
+    Weights keep their float32 or float64 dtype (float16 becomes float32).
     """
     directory = check_directory(directory)
     config = read_config(directory)

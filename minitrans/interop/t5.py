@@ -41,14 +41,22 @@ from .options import check_fixed, dropout_from
 
 OPTIONAL_COPIES = ("encoder.embed_tokens.weight", "decoder.embed_tokens.weight")   # older files repeat shared.weight
 FEED_FORWARD = {"relu": ("wi",), "gated-gelu": ("wi_0", "wi_1")}
+FIXED = {"is_encoder_decoder": True, "is_decoder": False}       # options minitrans's T5 has one value of
+PROJECTIONS = {"q": "q", "k": "k", "v": "v", "out": "o"}          # minitrans Attention -> T5's Linear names
 
 
-def t5_shapes(hf, path="config.json"):
-    """{tensor name: shape} of a T5ForConditionalGeneration with the Hugging Face config dict `hf`."""
+def feed_forward_proj(hf, path):
+    """The config's feed_forward_proj, "relu" or "gated-gelu"; ValueError naming any other."""
     proj = hf.get("feed_forward_proj", "relu")
     if proj not in FEED_FORWARD:
         raise ValueError(f"'{path}': feed_forward_proj {proj!r} is not one minitrans knows; "
                          f"supported: {sorted(FEED_FORWARD)}")
+    return proj
+
+
+def t5_shapes(hf, path="config.json"):
+    """{tensor name: shape} of a T5ForConditionalGeneration with the Hugging Face config dict `hf`."""
+    proj = feed_forward_proj(hf, path)
     C, V, d_ff = hf["d_model"], hf["vocab_size"], hf["d_ff"]
     inner = hf["num_heads"] * hf["d_kv"]
     buckets = hf.get("relative_attention_num_buckets", 32)
@@ -82,10 +90,6 @@ def t5_shapes(hf, path="config.json"):
     return shapes
 
 
-FIXED = {"is_encoder_decoder": True, "is_decoder": False}
-PROJECTIONS = {"q": "q", "k": "k", "v": "v", "out": "o"}
-
-
 def rules(activation):
     """The name rules of a T5 whose feed-forward is `activation` ("relu" or "gated-gelu")."""
     ffn = {"up": "wi", "down": "wo"} if activation == "relu" else {"gate": "wi_0", "up": "wi_1", "down": "wo"}
@@ -111,10 +115,7 @@ def rules(activation):
 def config_from_hf(hf, path):
     """A T5Config from the dict of a T5 config.json; ValueError naming an option minitrans lacks."""
     check_fixed(hf, path, "T5", FIXED)
-    proj = hf.get("feed_forward_proj", "relu")
-    if proj not in FEED_FORWARD:
-        raise ValueError(f"'{path}': feed_forward_proj {proj!r} is not one minitrans knows; "
-                         f"supported: {sorted(FEED_FORWARD)}")
+    proj = feed_forward_proj(hf, path)
     C, H = hf["d_model"], hf["num_heads"]
     if hf["d_kv"] * H != C:
         raise ValueError(f"'{path}': d_kv = {hf['d_kv']} with num_heads = {H} gives attention width "
