@@ -9,7 +9,9 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from minitrans.interop import load_hf, save_hf, t5_shapes
+from minitrans.interop import t5
 from minitrans.interop.files import write_folder
+from minitrans.interop.layout import to_hf
 from minitrans.models import GPT, BertConfig, BertForPreTraining, BertForSequenceClassification, BertModel, GPTConfig
 from minitrans.tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
 
@@ -107,9 +109,10 @@ def test_bert_without_prefix_heads_and_buffers_as_transformers_writes_them(tmp_p
     assert_same_parameters(head.bert, back)
 
 
-# ------------------------------------------------------------------ T5: the layout only
+# ------------------------------------------------------------------ T5 (more in test_interop_t5.py)
 @pytest.mark.parametrize("layout", ["t5", "t5_gated"])
 def test_t5_layout_matches_the_reference_names(tmp_path, layout):
+    """A file with exactly the names and shapes transformers writes loads into a T5 holding its tensors."""
     reference = LAYOUTS[layout]
     shapes = t5_shapes(reference["config"])
     assert {k: list(v) for k, v in shapes.items()} == reference["tensors"]
@@ -119,8 +122,9 @@ def test_t5_layout_matches_the_reference_names(tmp_path, layout):
     tensors = {name: rng.standard_normal(shape).astype(np.float32) for name, shape in shapes.items()}
     write_folder(tmp_path, reference["config"], tensors)
     assert all(np.array_equal(a, tensors[k]) for k, a in load_file(tmp_path / "model.safetensors").items())
-    with pytest.raises(NotImplementedError, match="fit the T5 layout, but minitrans has no T5 model yet"):
-        load_hf(tmp_path)
+    model, _ = load_hf(tmp_path)
+    assert type(model).__name__ == "T5" and model.config.activation == reference["config"]["feed_forward_proj"]
+    assert all(np.array_equal(a, tensors[k]) for k, a in to_hf(t5.model_plan(model)).items())
     del tensors["decoder.block.1.layer.1.EncDecAttention.q.weight"]
     write_folder(tmp_path, reference["config"], tensors)
     with pytest.raises(ValueError, match=r"missing tensors \['decoder.block.1.layer.1.EncDecAttention.q.weight'\]"):

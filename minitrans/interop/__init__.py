@@ -1,4 +1,4 @@
-"""Hugging Face model folders both ways: `load_hf` reads BERT and GPT-2 (and checks T5's layout),
+"""Hugging Face model folders both ways: `load_hf` reads BERT, GPT-2 and T5,
 `save_hf` writes a minitrans model so that the ecosystem's `from_pretrained` loads it.
 `sentence_embeddings` gives mean-pooled, L2-normalised sentence vectors of a BERT."""
 from .embed import cosine_similarities, minilm_directory, sentence_embeddings

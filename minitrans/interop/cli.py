@@ -19,10 +19,7 @@ def add_subcommand(subparsers):
 def run_embed(args):
     from ..models import BertForPreTraining, BertModel
     from . import cosine_similarities, load_hf, minilm_directory, sentence_embeddings
-    try:
-        model, tokenizer = load_hf(args.model or minilm_directory())
-    except NotImplementedError as e:      # a T5 folder: minitrans has no T5 model yet
-        raise ValueError(str(e)) from None
+    model, tokenizer = load_hf(args.model or minilm_directory())
     if not isinstance(model, (BertModel, BertForPreTraining)):
         raise ValueError(f"'{args.model}' holds a {type(model).__name__}; embed needs a BERT")
     if tokenizer is None:

@@ -1,6 +1,6 @@
 """load_hf and save_hf: Hugging Face model folders in, minitrans models out, and back.
 
-    model, tokenizer = load_hf("path/to/bert-folder")    # BERT, GPT-2 (T5: layout checked, no model yet)
+    model, tokenizer = load_hf("path/to/bert-folder")    # BERT, GPT-2, T5
     save_hf(model, "runs/my-bert-hf", tokenizer)         # then the ecosystem's from_pretrained loads it
 
 Loading checks everything before filling anything: the config's options must be ones
@@ -12,14 +12,13 @@ import os
 
 import numpy as np
 
-from ..models import GPT, BertForPreTraining, BertModel
-from . import bert, gpt2
+from ..models import GPT, T5, BertForPreTraining, BertModel
+from . import bert, gpt2, t5
 from .files import (CONFIG, check_directory, load_bpe, load_wordpiece, read_config, read_tensors,
                     save_tokenizer, write_folder)
 from .layout import check_tensors, from_hf, hf_shapes, to_hf
-from .t5 import OPTIONAL_COPIES, t5_shapes
 
-ARCHITECTURES = {"bert": bert, "gpt2": gpt2}
+ARCHITECTURES = {"bert": bert, "gpt2": gpt2, "t5": t5}
 SUPPORTED = ["bert", "gpt2", "t5"]
 
 
@@ -28,18 +27,15 @@ def load_hf(directory):
 
     BERT gives a BertModel, or a BertForPreTraining when the file holds the pretraining heads
     ("cls."), with or without the "bert." prefix; its tokenizer is vocab.txt's WordPiece.
-    GPT-2 gives a GPT and the byte-level BPE of vocab.json + merges.txt. The tokenizer is
-    None when the folder has no such files. Weights keep their float32 or float64 dtype
-    (float16 becomes float32).
+    GPT-2 gives a GPT and the byte-level BPE of vocab.json + merges.txt. T5 gives a T5
+    (models/t5.py) and whichever of those two tokenizers the folder holds (not SentencePiece's
+    spiece.model, which minitrans cannot read). The tokenizer is None when the folder has no such files.
+    Weights keep their float32 or float64 dtype (float16 becomes float32).
     """
     directory = check_directory(directory)
     config = read_config(directory)
     config_path = os.path.join(directory, CONFIG)
     model_type = config.get("model_type")
-    if model_type == "t5":
-        check_t5(directory, config)
-        raise NotImplementedError(f"'{directory}' holds a T5 checkpoint whose tensors all fit the T5 layout, "
-                                  f"but minitrans has no T5 model yet to load them into")
     if model_type not in ARCHITECTURES:
         raise ValueError(f"'{config_path}': model_type {model_type!r} is not one minitrans reads; "
                          f"supported: {SUPPORTED}")
@@ -49,22 +45,30 @@ def load_hf(directory):
     except KeyError as e:
         raise ValueError(f"'{config_path}' lacks the key {e}, which a {model_type} config needs") from None
     path, tensors = read_tensors(directory)
+    if model_type == "t5":
+        tensors = t5.untie_head(config, tensors)
     dtypes = {a.dtype for a in tensors.values() if a.dtype.kind == "f"}
     model_config.dtype = "float64" if dtypes == {np.dtype(np.float64)} else "float32"
     model, entries = arch.build(model_config, list(tensors))
     known = arch.known_extras(tensors, entries, path)
     check_tensors(path, hf_shapes(entries), {n: a.shape for n, a in tensors.items()}, known)
     model.load_state_dict(from_hf(entries, tensors, model_config.dtype))
-    tokenizer = load_wordpiece(directory) if model_type == "bert" else load_bpe(directory)
+    if model_type == "bert":
+        tokenizer = load_wordpiece(directory)
+    elif model_type == "gpt2":
+        tokenizer = load_bpe(directory)
+    else:
+        tokenizer = load_wordpiece(directory)
+        tokenizer = load_bpe(directory) if tokenizer is None else tokenizer
     return model.eval(), tokenizer
 
 
 def save_hf(model, directory, tokenizer=None):
-    """Write `model` (BertModel, BertForPreTraining or GPT) as a Hugging Face folder: config.json,
+    """Write `model` (BertModel, BertForPreTraining, GPT or T5) as a Hugging Face folder: config.json,
     model.safetensors and, when given, the tokenizer's files. Returns the directory.
 
     BertModel loads with transformers' BertModel, BertForPreTraining with BertForPreTraining
-    (BertForMaskedLM without NSP), GPT with GPT2LMHeadModel.
+    (BertForMaskedLM without NSP), GPT with GPT2LMHeadModel, T5 with T5ForConditionalGeneration.
     """
     if isinstance(model, (BertModel, BertForPreTraining)):
         arch, max_length = bert, (model.config if isinstance(model, BertModel) else model.bert.config).max_position
@@ -72,8 +76,11 @@ def save_hf(model, directory, tokenizer=None):
     elif isinstance(model, GPT):
         arch, max_length = gpt2, model.config.block_size
         config = gpt2.config_to_hf(model, tokenizer)
+    elif isinstance(model, T5):
+        arch, max_length = t5, model.config.max_input_length
+        config = t5.config_to_hf(model, tokenizer)
     else:
-        raise TypeError(f"save_hf writes BertModel, BertForPreTraining and GPT, got {type(model).__name__}"
+        raise TypeError(f"save_hf writes BertModel, BertForPreTraining, GPT and T5, got {type(model).__name__}"
                         + ("; save its body (head.bert) instead" if hasattr(model, "bert") else ""))
     directory = os.fspath(directory)
     write_folder(directory, config, to_hf(arch.model_plan(model, arch.save_prefix(model))))
@@ -81,20 +88,3 @@ def save_hf(model, directory, tokenizer=None):
         save_tokenizer(tokenizer, directory, max_length)
     return directory
 
-
-def check_t5(directory, config):
-    """{name: array} of a T5 folder's model.safetensors after checking it against the T5 layout."""
-    path, tensors = read_tensors(directory)
-    try:
-        expected = t5_shapes(config, os.path.join(directory, CONFIG))
-    except KeyError as e:
-        raise ValueError(f"'{os.path.join(directory, CONFIG)}' lacks the key {e}, which a t5 config needs") from None
-    known = []
-    for name in OPTIONAL_COPIES:
-        if name in tensors:
-            if tensors[name].shape != tensors.get("shared.weight", np.empty(0)).shape \
-                    or not np.array_equal(tensors[name], tensors["shared.weight"]):
-                raise ValueError(f"'{path}': '{name}' should be a copy of 'shared.weight' but differs")
-            known.append(name)
-    check_tensors(path, expected, {n: a.shape for n, a in tensors.items()}, known)
-    return tensors
