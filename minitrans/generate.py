@@ -193,9 +193,7 @@ def generate(model, ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None
     stop_tokens = tuple(stop_tokens)
     _check_settings(max_new_tokens, temperature, top_k, top_p, greedy, stop_tokens, model.config.vocab_size)
     rng = rng if rng is not None else np.random.default_rng(seed)
-    was_training = model.training
-    model.eval()
-    try:
+    with model.evaluating():
         out = ids
         stopped = np.zeros(ids.shape[0], dtype=bool)
         fill = np.zeros(ids.shape[0], dtype=np.int64)
@@ -210,8 +208,6 @@ def generate(model, ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None
             stopped |= just_stopped
             if stopped.all():
                 break
-    finally:
-        model.train(was_training)
     return out[0] if one_dim else out
 
 

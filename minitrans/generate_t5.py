@@ -42,26 +42,26 @@ def greedy_decode(model, input_ids, attention_mask=None, max_new_tokens=32, use_
 
     use_cache=False recomputes the whole decoder every step (for tests: the same answers, slower)."""
     input_ids, attention_mask = check_generation_inputs(model, input_ids, attention_mask, max_new_tokens)
-    model.eval()
-    c = model.config
-    e, _ = model.encode(input_ids, attention_mask)
-    context_kv = model.context_keys_values(e) if use_cache else None
-    B = len(input_ids)
-    decoded = np.full((B, 1), c.pad_id, dtype=np.int64)        # the start token
-    done = np.zeros(B, dtype=bool)
-    past_kv = None
-    for _ in range(max_new_tokens):
-        if use_cache:
-            logp, past_kv = decoder_step(model, decoded[:, -1], e, attention_mask, past_kv, context_kv)
-        else:
-            logits, _ = model.decode(decoded, e, attention_mask)
-            logp, _ = ops.log_softmax_forward(logits[:, -1].astype(np.float64))
-        nxt = np.where(done, c.pad_id, logp.argmax(axis=-1))
-        decoded = np.concatenate([decoded, nxt[:, None]], axis=1)
-        done |= nxt == c.eos_id
-        if done.all():
-            break
-    return [strip_after_eos(row[1:], c.eos_id) for row in decoded]
+    with model.evaluating():
+        c = model.config
+        e, _ = model.encode(input_ids, attention_mask)
+        context_kv = model.context_keys_values(e) if use_cache else None
+        B = len(input_ids)
+        decoded = np.full((B, 1), c.pad_id, dtype=np.int64)        # the start token
+        done = np.zeros(B, dtype=bool)
+        past_kv = None
+        for _ in range(max_new_tokens):
+            if use_cache:
+                logp, past_kv = decoder_step(model, decoded[:, -1], e, attention_mask, past_kv, context_kv)
+            else:
+                logits, _ = model.decode(decoded, e, attention_mask)
+                logp, _ = ops.log_softmax_forward(logits[:, -1].astype(np.float64))
+            nxt = np.where(done, c.pad_id, logp.argmax(axis=-1))
+            decoded = np.concatenate([decoded, nxt[:, None]], axis=1)
+            done |= nxt == c.eos_id
+            if done.all():
+                break
+    return [strip_after_eos(row[1:], model.config.eos_id) for row in decoded]
 
 
 def strip_after_eos(ids, eos_id):
@@ -84,10 +84,16 @@ def beam_search(model, input_ids, attention_mask=None, beam_size=4, max_new_toke
         raise ValueError(f"beam_search decodes one input at a time, got a batch of {len(input_ids)}")
     if not isinstance(beam_size, int) or beam_size < 1:
         raise ValueError(f"beam_size must be a positive int, got {beam_size!r}")
-    model.eval()
+    with model.evaluating():
+        return search_beams(model, input_ids, attention_mask, beam_size, max_new_tokens, length_penalty)
+
+
+def search_beams(model, input_ids, attention_mask, beam_size, max_new_tokens, length_penalty):
+    """The search of beam_search, on checked inputs."""
     c = model.config
     e, _ = model.encode(input_ids, attention_mask)
     context_kv = model.context_keys_values(e)
+    repeated = {}                                          # the encoder side, repeated once per number of rows
     sequences, sums = [[]], np.zeros(1)                   # live hypotheses and their summed log-probs
     finished = []                                          # (score, ids)
     past_kv = None
@@ -98,8 +104,11 @@ def beam_search(model, input_ids, attention_mask=None, beam_size=4, max_new_toke
 
     for step in range(1, max_new_tokens + 1):
         n = len(sequences)
-        rows = dict(encoder_states=np.repeat(e, n, axis=0), attention_mask=np.repeat(attention_mask, n, axis=0),
-                    context_kv=[(np.repeat(k, n, axis=0), np.repeat(v, n, axis=0)) for k, v in context_kv])
+        if n not in repeated:
+            repeated[n] = dict(encoder_states=np.repeat(e, n, axis=0),
+                               attention_mask=np.repeat(attention_mask, n, axis=0),
+                               context_kv=[(np.repeat(k, n, axis=0), np.repeat(v, n, axis=0)) for k, v in context_kv])
+        rows = repeated[n]
         logp, present = decoder_step(model, last, rows["encoder_states"], rows["attention_mask"], past_kv,
                                      rows["context_kv"])
         candidates = (sums[:, None] + logp).reshape(-1)

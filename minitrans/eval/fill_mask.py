@@ -24,12 +24,8 @@ def masked_log_probs(model, ids, attention_mask, masked):
     -> (N, V) float64 log-probabilities for the N masked positions in row-major order.
     """
     check_masked_lm(model)
-    was_training = model.training
-    model.eval()
-    try:
+    with model.evaluating():
         logits, _, _ = model.forward(ids, None, attention_mask, masked)
-    finally:
-        model.train(was_training)
     log_probs, _ = F.log_softmax_forward(logits.astype(np.float64))
     return log_probs
 

@@ -21,12 +21,8 @@ from .metrics import accuracy
 
 def _eval_forward(model, ids, mask):
     """Logits of a forward pass in eval mode (dropout off); the model's mode is restored."""
-    was_training = model.training
-    model.eval()
-    try:
+    with model.evaluating():
         logits, _ = model.forward(ids, attention_mask=mask)
-    finally:
-        model.train(was_training)
     return logits
 
 

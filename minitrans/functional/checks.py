@@ -107,3 +107,14 @@ def check_compute_dtype(model_name, dtype):
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"{model_name} computes in float32 or float64, but its parameters are {dtype}: "
                         "convert it with model.astype(np.float32)")
+
+
+def check_padding_mask(name, mask, ids_name, shape):
+    """Raise a clear error unless mask is None or a boolean array of `shape` (the shape of ids_name)."""
+    if mask is None:
+        return
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+        got = getattr(mask, "dtype", type(mask))
+        raise TypeError(f"{name} must be a boolean numpy array (True = real token), got {got}")
+    if mask.shape != shape:
+        raise ValueError(f"{name} must have the shape of {ids_name} {shape}, got {mask.shape}")

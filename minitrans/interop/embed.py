@@ -32,9 +32,7 @@ def sentence_embeddings(model, tokenizer, texts, max_length=256, batch_size=32):
     if isinstance(texts, str):
         raise TypeError("texts must be a list of str, got one str")
     bert = getattr(model, "bert", model)
-    was_training = bert.training
-    bert.eval()
-    try:
+    with bert.evaluating():
         out = []
         for start in range(0, len(texts), batch_size):
             rows = [tokenizer.encode_single(t, max_length)[0] for t in texts[start:start + batch_size]]
@@ -43,8 +41,6 @@ def sentence_embeddings(model, tokenizer, texts, max_length=256, batch_size=32):
             summed = (h * mask[..., None]).sum(axis=1)
             mean = summed / mask.sum(axis=1, keepdims=True)
             out.append(mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12))
-    finally:
-        bert.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, bert.config.d_model), dtype=bert.config.dtype)
 
 

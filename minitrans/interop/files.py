@@ -4,7 +4,6 @@ Read with safetensors' NumPy interface (no torch, no pickle: a folder that holds
 pytorch_model.bin is refused with a clear error). Every file is written atomically: to a
 temporary file beside it, then renamed over it.
 """
-import json
 import os
 
 import numpy as np

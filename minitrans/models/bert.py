@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
-from ..functional.checks import check_compute_dtype, check_token_batch
+from ..functional.checks import check_compute_dtype, check_padding_mask, check_token_batch
 from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
 from .config import PresetConfig
 
@@ -121,12 +121,7 @@ class BertModel(Module):
         if segment_ids.min() < 0 or segment_ids.max() >= c.type_vocab_size:
             raise ValueError(f"segment ids must lie in [0, {c.type_vocab_size}), "
                              f"got values from {segment_ids.min()} to {segment_ids.max()}")
-        if attention_mask is not None:
-            if not isinstance(attention_mask, np.ndarray) or attention_mask.dtype != np.bool_:
-                got = getattr(attention_mask, "dtype", type(attention_mask))
-                raise TypeError(f"attention_mask must be a boolean numpy array (True = real token), got {got}")
-            if attention_mask.shape != ids.shape:
-                raise ValueError(f"attention_mask must have the shape of ids {ids.shape}, got {attention_mask.shape}")
+        check_padding_mask("attention_mask", attention_mask, "ids", ids.shape)
         return segment_ids, attention_mask
 
     # ------------------------------------------------------------------ body

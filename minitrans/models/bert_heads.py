@@ -94,12 +94,8 @@ class BertHead(Module):
 
     def predict(self, batch):
         """The head's predictions for a batch (see `decode`), computed in eval mode; the mode is restored."""
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             outputs = self.forward(*self.read_batch(batch, with_targets=False))[:-1]
-        finally:
-            self.train(was_training)
         return self.decode(*outputs, batch)
 
     def decode(self, out, batch):

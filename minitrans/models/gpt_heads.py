@@ -196,10 +196,6 @@ class GPTForClassification(Module):
 
         Runs in eval mode (dropout off) and restores the previous mode.
         """
-        was_training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             out, _ = self.forward(batch)
-        finally:
-            self.train(was_training)
         return out if self.regression else out.argmax(axis=-1)

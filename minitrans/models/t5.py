@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
-from ..functional.checks import check_compute_dtype, check_token_batch
+from ..functional.checks import check_compute_dtype, check_padding_mask, check_token_batch
 from ..nn import (CrossAttentionBlock, Dropout, Embedding, Linear, Module, RelativePositionBias, RMSNorm,
                   TransformerBlock)
 from .config import PresetConfig
@@ -90,15 +90,6 @@ def shift_right(labels, start_id):
     return shifted
 
 
-def check_mask(name, mask, ids_name, shape):
-    """Raise a clear error unless mask is None or a boolean array of `shape` (the shape of ids_name)."""
-    if mask is None:
-        return
-    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-        raise TypeError(f"{name} must be a boolean numpy array (True = real token), got {getattr(mask, 'dtype', type(mask))}")
-    if mask.shape != shape:
-        raise ValueError(f"{name} must have the shape of {ids_name} {shape}, got {mask.shape}")
-
 
 class T5(Module):
     """A T5 encoder-decoder. forward(input_ids, decoder_input_ids, ...) -> (logits, cache); backward(dlogits, cache)."""
@@ -127,10 +118,11 @@ class T5(Module):
                                                          dtype=dtype)
         # T5's initialisation: queries by (d_model * d_head)^-0.5 (the attention scale moved into q),
         # keys, values and outputs by d_model^-0.5 or d_ff^-0.5 (the std above), the embedding by 1
-        for block in list(self.encoder) + list(self.decoder):
-            attentions = [block.self_attn.sublayer] + ([block.cross_attn.sublayer] if hasattr(block, "cross_attn") else [])
-            for attn in attentions:
-                attn.q.weight.data *= dtype.type(D ** -0.5)
+        blocks = list(self.encoder) + list(self.decoder)
+        attentions = [b.self_attn.sublayer for b in blocks] + [b.cross_attn.sublayer for b in self.decoder]
+        for attn in attentions:
+            attn.q.weight.data *= dtype.type(D ** -0.5)
+        for block in blocks:
             block.ffn.sublayer.down.weight.data *= dtype.type((C / c.d_ff) ** 0.5)
 
     # ---------------------------------------------------------------- encoder
@@ -139,7 +131,7 @@ class T5(Module):
         -> encoder states e: (B, S, C), cache."""
         check_compute_dtype("T5", self.dtype)
         check_token_batch(input_ids, self.config.vocab_size, self.config.max_input_length, "max_input_length")
-        check_mask("attention_mask", attention_mask, "input_ids", input_ids.shape)
+        check_padding_mask("attention_mask", attention_mask, "input_ids", input_ids.shape)
         x, emb_cache = self.shared.forward(input_ids)
         x, dropout_cache = self.drop.forward(x)
         block_caches = []
@@ -169,7 +161,7 @@ class T5(Module):
         check_token_batch(decoder_input_ids, self.config.vocab_size, self.config.max_target_length,
                           "max_target_length", past)
         B, T = decoder_input_ids.shape
-        check_mask("decoder_attention_mask", decoder_attention_mask, "decoder_input_ids", (B, past + T))
+        check_padding_mask("decoder_attention_mask", decoder_attention_mask, "decoder_input_ids", (B, past + T))
         x, emb_cache = self.shared.forward(decoder_input_ids)
         x, dropout_cache = self.drop.forward(x)
         block_caches = []

@@ -11,6 +11,7 @@ several times in one step (tied embeddings, GPT's multiple-choice inputs).
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -108,6 +109,16 @@ class Module:
     def eval(self):
         """Evaluation mode: dropout off."""
         return self.train(False)
+
+    @contextmanager
+    def evaluating(self):
+        """`with module.evaluating():` runs the block in eval mode and then restores the mode before."""
+        was_training = self.training
+        self.eval()
+        try:
+            yield self
+        finally:
+            self.train(was_training)
 
     def astype(self, dtype):
         """Cast every parameter (and its grad) to `dtype`, e.g. np.float64 for gradient checks."""

@@ -10,7 +10,8 @@ import re
 
 import numpy as np
 
-from .files import atomic_write_json, check_path, is_directory_path, read_json
+from ..files import atomic_write_json
+from .files import check_path, is_directory_path, read_json
 
 ROLES = ("pad", "unk", "bos", "eos", "cls", "sep", "mask")
 SENTINEL_FORMAT = "<extra_id_{}>"  # T5's span-corruption sentinels: <extra_id_0>, <extra_id_1>, ...

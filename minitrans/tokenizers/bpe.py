@@ -17,7 +17,8 @@ from .base import (SENTINEL_FORMAT, Tokenizer, check_corpus, check_text,
                    special_token_pattern)
 from .byte_level import BYTE_TO_CHAR, bytes_to_symbols, symbols_to_bytes
 from .byte_level import pretokenize as pretokenize_text
-from .files import atomic_write_json, atomic_write_text, check_path, is_directory_path, read_json, read_text
+from ..files import atomic_write_json, atomic_write_text
+from .files import check_path, is_directory_path, read_json, read_text
 from .merges import PairCounts, learn_merges, merge_symbols
 
 END_OF_TEXT = "<|endoftext|>"

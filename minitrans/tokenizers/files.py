@@ -1,10 +1,6 @@
-"""Reading and writing tokenizer files: atomic writes and clear errors for missing or broken files."""
+"""Reading tokenizer files, with clear errors for missing or broken files (writes: minitrans/files.py)."""
 import json
 import os
-
-# The atomic writers live in minitrans/files.py (one place for every file minitrans saves);
-# the tokenizers import them from here.
-from ..files import atomic_write_json, atomic_write_text  # noqa: F401
 
 
 def check_path(path):

@@ -14,7 +14,8 @@ from ..functional.checks import check_positive_int
 from .base import (SENTINEL_FORMAT, Tokenizer, check_corpus, check_text,
                    special_token_pattern)
 from .basic import BasicTokenizer
-from .files import atomic_write_text, check_path, is_directory_path, read_text
+from ..files import atomic_write_text
+from .files import check_path, is_directory_path, read_text
 from .merges import PairCounts, learn_merges
 
 BERT_SPECIALS = {"pad": "[PAD]", "unk": "[UNK]", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]"}
