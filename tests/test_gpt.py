@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-from minitrans import functional as F
 from minitrans.gradcheck import assert_gradients_close, check_loss
 from minitrans.models import GPT, GPTConfig
 from minitrans.models.gpt import count_gpt_parameters
