@@ -1,4 +1,4 @@
-"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed."""
+"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, experiment."""
 from __future__ import annotations
 
 import argparse
@@ -276,6 +276,8 @@ def build_parser():
     add_data(sub)
     from .interop.cli import add_subcommand as add_embed
     add_embed(sub)
+    from .experiments.cli import add_subcommand as add_experiment
+    add_experiment(sub)
     return parser
 
 
