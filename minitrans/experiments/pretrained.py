@@ -8,13 +8,6 @@ from pathlib import Path
 
 from ..recipes.runs import CHECKPOINT_NAME
 
-# family: (full steps, quick steps, the recipe's call)
-RECIPES = {
-    "gpt": (600, 20, lambda iters, out, progress: _gpt(iters, out, progress)),
-    "bert": (3000, 20, lambda iters, out, progress: _bert(iters, out, progress)),
-}
-
-
 def _gpt(iters, out, progress):
     from ..recipes.gpt import default_train_config, pretrain_gpt
     cfg = default_train_config(iters, out_dir=out, progress=progress)
@@ -24,6 +17,9 @@ def _gpt(iters, out, progress):
 def _bert(iters, out, progress):
     from ..recipes.bert import pretrain_bert
     pretrain_bert("toyworld", "tiny", iters=iters, out_dir=out, progress=progress)
+
+
+RECIPES = {"gpt": (600, 20, _gpt), "bert": (3000, 20, _bert)}   # family: (full steps, quick steps, recipe)
 
 
 def pretrained_checkpoint(family, root, quick=False, progress=True):
