@@ -14,7 +14,7 @@ from ..eval.metrics import entity_scores, exact_match, token_f1
 from ..models import (BertConfig, BertForMultipleChoice, BertForQuestionAnswering, BertForSequenceClassification,
                       BertForTokenClassification, BertModel, align_word_labels)
 from .bert import load_bert, train_wordpiece
-from .corpora import load_corpus_text
+from .corpora import toyworld_tokenizer
 from .finetune import finetune, label_of, load_splits
 
 KIND = {"sentiment": "single", "acceptability": "single", "paraphrase": "pair", "entailment": "pair",
@@ -29,7 +29,7 @@ def prepare_bert(checkpoint=None, preset="tiny", vocab_size=1000, seed=0):
     if checkpoint is not None:
         model, tok = load_bert(checkpoint)
         return model.bert, tok
-    tok = train_wordpiece(load_corpus_text("toyworld"), vocab_size)
+    tok = toyworld_tokenizer(train_wordpiece, vocab_size)
     return BertModel(BertConfig.preset(preset, vocab_size=tok.vocab_size, seed=seed, dropout=0.0)), tok
 
 
@@ -192,11 +192,7 @@ def finetune_bert(task="sentiment", checkpoint=None, preset="tiny", vocab_size=1
     task = ALIASES.get(task, task)
     if task not in KIND:
         raise ValueError(f"BERT finetuning supports {sorted(KIND) + sorted(ALIASES)}, got {task!r}")
-    train, dev, test = load_splits(task, n_train)
-    if n_eval is not None:
-        if not isinstance(n_eval, int) or n_eval < 1:
-            raise ValueError(f"n_eval must be a positive int, got {n_eval!r}")
-        dev, test = dev[:n_eval], test[:n_eval]
+    train, dev, test = load_splits(task, n_train, n_eval)
     bert, tok = prepare_bert(checkpoint, preset, vocab_size, seed)
     head = build_head(task, bert, seed)
     max_len = bert.config.max_position

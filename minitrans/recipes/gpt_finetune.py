@@ -1,7 +1,7 @@
 """GPT finetuning on the toy-world tasks with the GPT paper's input transformations and aux LM loss."""
 from ..models import GPT, GPTConfig, GPTForClassification, resize_token_embeddings
 from ..data.gpt_inputs import make_batch
-from .corpora import load_corpus_text
+from .corpora import toyworld_tokenizer
 from .finetune import finetune, label_of, load_splits
 from .gpt import build_tokenizer, load_gpt
 
@@ -10,12 +10,17 @@ KIND = {"sentiment": "single", "acceptability": "single", "paraphrase": "pair", 
 SPECIALS = ["<|start|>", "<|delim|>", "<|extract|>"]
 
 
+def train_bpe(text, vocab_size):
+    """The byte-level BPE tokenizer the GPT recipe trains on `text`."""
+    return build_tokenizer("bpe", text, vocab_size)
+
+
 def prepare_gpt(checkpoint=None, preset="baby", vocab_size=600, seed=0):
     """A pretrained GPT and tokenizer from `checkpoint`, or (None) a fresh GPT with a BPE
     tokenizer trained on the toy world: the same model with no pretraining."""
     if checkpoint is not None:
         return load_gpt(checkpoint)
-    tok = build_tokenizer("bpe", load_corpus_text("toyworld"), vocab_size)
+    tok = toyworld_tokenizer(train_bpe, vocab_size)
     return GPT(GPTConfig.preset(preset, vocab_size=tok.vocab_size, seed=seed)), tok
 
 
@@ -39,15 +44,16 @@ def gpt_batcher(task, tok):
     return batch
 
 
-def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
+def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, n_eval=None, epochs=3, batch_size=16,
                  lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None):
     """Finetune a GPT (pretrained from `checkpoint`, or from scratch when None) on a toy-world task.
 
+    n_train: use the first n training examples; n_eval: score on the first n dev and test examples only.
     Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
     """
     if task not in KIND:
         raise ValueError(f"GPT finetuning supports {sorted(KIND)}, got {task!r}")
-    train, dev, test = load_splits(task, n_train)
+    train, dev, test = load_splits(task, n_train, n_eval)
     gpt, tok = prepare_gpt(checkpoint, seed=seed)
     if SPECIALS[0] not in tok:
         tok.add_special_tokens(SPECIALS)
