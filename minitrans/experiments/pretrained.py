@@ -7,6 +7,7 @@ pretrained model (and the several seeds of one study) do not pretrain again. A v
 """
 from pathlib import Path
 
+from ..checkpoint import load_checkpoint
 from ..recipes.runs import CHECKPOINT_NAME
 
 
@@ -17,19 +18,20 @@ QUICK = {"eval_iters": 2, "eval_interval": QUICK_ITERS}
 GPT_ITERS = 600
 
 
-def _gpt(out, progress, seed, quick, iters=GPT_ITERS, **options):
+def _gpt(out, progress, seed, quick, resume, iters=GPT_ITERS, **options):
     from ..recipes.gpt import default_train_config, pretrain_gpt
     iters = QUICK_ITERS if quick else iters
     cfg = default_train_config(iters, out_dir=out, progress=progress, seed=seed, **(QUICK if quick else {}))
     settings = {"preset": "baby", "batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
-    pretrain_gpt("toyworld", "bpe", train_config=cfg, seed=seed, **settings)
+    pretrain_gpt("toyworld", "bpe", train_config=cfg, seed=seed, resume=resume, **settings)
 
 
-def _bert(out, progress, seed, quick, iters=None, **options):
+def _bert(out, progress, seed, quick, resume, iters=None, **options):
     from ..recipes.bert import ITERS, default_train_config, pretrain_bert
     iters = QUICK_ITERS if quick else iters or ITERS
     cfg = default_train_config(iters, out_dir=out, progress=progress, seed=seed, **(QUICK if quick else {}))
-    pretrain_bert("toyworld", train_config=cfg, seed=seed, **{**({"passes": 1} if quick else {}), **options})
+    pretrain_bert("toyworld", train_config=cfg, seed=seed, resume=resume,
+                  **{**({"passes": 1} if quick else {}), **options})
 
 
 RECIPES = {"gpt": _gpt, "bert": _bert}
@@ -44,7 +46,8 @@ VARIANTS = {   # family: {variant name: options of the recipe function (pretrain
 
 def pretrained_checkpoint(family, root, quick=False, progress=True, seed=0, variant=None):
     """The checkpoint path of `family` (gpt, bert) pretrained on the toy world under root/pretrained/:
-    made by the family's recipe the first time (the quick size when quick), reused afterwards.
+    made by the family's recipe the first time (the quick size when quick), reused afterwards; a run
+    that was stopped before its last step (its checkpoint is written at every evaluation) is resumed.
     variant: a name of VARIANTS[family] (other recipe options, e.g. BERT without NSP); seed: the
     model's initialisation and the order of its data."""
     if family not in RECIPES:
@@ -54,6 +57,12 @@ def pretrained_checkpoint(family, root, quick=False, progress=True, seed=0, vari
     name = family + (f"-{variant}" if variant else "") + (f"-seed{seed}" if seed else "") + ("-quick" if quick else "")
     out = Path(root) / "pretrained" / name
     path = out / CHECKPOINT_NAME
-    if not path.exists():
-        RECIPES[family](str(out), progress, seed, quick, **VARIANTS[family].get(variant, {}))
+    if not path.exists() or not finished(path):
+        RECIPES[family](str(out), progress, seed, quick, path.exists(), **VARIANTS[family].get(variant, {}))
     return str(path)
+
+
+def finished(path):
+    """Whether the training run that wrote the checkpoint at `path` reached its last step."""
+    ckpt = load_checkpoint(path)
+    return ckpt.step >= ckpt.extra["train_config"]["iters"]
