@@ -6,8 +6,9 @@ Three BERTs pretrained with the same recipe, steps and data, differing in one ch
   80/10/10, no NSP    B always follows A and there is no NSP loss (variant "no-nsp")
 and the same BERT not pretrained. Each is scored on the word-guessing probes and finetuned on the
 five-task suite (suite.py), whose sentence-pair tasks (paraphrase, similarity, entailment) are
-where NSP, a sentence-pair objective, would help if anywhere. Each seed is its own pretraining
-and finetuning run, so the ± includes the pretraining's own variation.
+where NSP, a sentence-pair objective, would help if anywhere. Each variant is pretrained once
+(seed 0); the seeds are the finetuning runs' (their initialisation of the task head and order of
+the examples), so the probe columns, one pretrained model each, are the same for every seed.
 """
 from pathlib import Path
 
@@ -27,8 +28,8 @@ COLUMNS = PROBE_COLUMNS + SUITE_COLUMNS
 
 
 def run(out_dir, quick=False, seeds=None, progress=True):
-    """Probes and finetuning suite for each row of ROWS and seed (default seeds 0, 1)."""
-    seeds = seeds or [0, 1]
+    """Probes and finetuning suite for each row of ROWS and finetuning seed (default seeds 0, 1, 2)."""
+    seeds = seeds or [0, 1, 2]
     probes = load_probes()[::20] if quick else load_probes()
     result = StudyResult("bert-choices", "BERT's choices: 80/10/10 vs [MASK] only, NSP vs none",
                          COLUMNS, seeds, "minitrans experiment bert-choices" + (" --quick" if quick else ""))
@@ -37,7 +38,7 @@ def run(out_dir, quick=False, seeds=None, progress=True):
     bar = runs_bar(len(seeds) * len(ROWS), "bert-choices runs", progress)
     for seed in seeds:
         for row in ROWS:
-            pretrained = pretrained_checkpoint("bert", root, quick, progress, seed=seed, variant=VARIANTS.get(row))
+            pretrained = pretrained_checkpoint("bert", root, quick, progress, variant=VARIANTS.get(row))
             model, tok = load_bert(pretrained)
             if row == SCRATCH:      # probed at random initialisation, finetuned from it
                 model, checkpoint = random_init_like(model), None

@@ -7,7 +7,7 @@ over the same number of input tokens a step (GPT 16 windows of 64 tokens; BERT 2
 of about 40 tokens, measured and reported), so the same forward-backward FLOPs to within the size
 difference (about 6 x parameters x tokens). The GPT predicts every token it reads, the BERT the 15%
 it masks. Both are then finetuned on the five-task suite (suite.py), and so is each family from
-scratch, for reference.
+scratch, for reference. Each family is pretrained once (seed 0); the seeds are the finetuning runs'.
 """
 from pathlib import Path
 
@@ -38,16 +38,16 @@ def pretraining_compute(path):
 
 
 def run(out_dir, quick=False, seeds=None, progress=True):
-    """The suite for each row of ROWS and seed (default seeds 0, 1); one pretraining per family and seed."""
+    """The suite for each row of ROWS and finetuning seed (default seeds 0, 1); one pretraining per family."""
     seeds = seeds or [0, 1]
     result = StudyResult("encoder-decoder", "GPT vs BERT of the same size and pretraining compute, finetuned",
                          COLUMNS, seeds, "minitrans experiment encoder-decoder" + (" --quick" if quick else ""))
     root = Path(out_dir).parent
     size = "quick" if quick else "full"
     bar = runs_bar(len(seeds) * len(ROWS), "encoder-decoder runs", progress)
+    checkpoints = {"GPT": pretrained_checkpoint("gpt", root, quick, progress),
+                   "BERT": pretrained_checkpoint("bert", root, quick, progress, variant="gpt-size")}
     for seed in seeds:
-        checkpoints = {"GPT": pretrained_checkpoint("gpt", root, quick, progress, seed=seed),
-                       "BERT": pretrained_checkpoint("bert", root, quick, progress, seed=seed, variant="gpt-size")}
         for row, (family, pretrained) in ROWS.items():
             checkpoint = checkpoints[family] if pretrained else None
             options = {"preset": "mini"} if family == "BERT" and not pretrained else {}
@@ -60,7 +60,7 @@ def run(out_dir, quick=False, seeds=None, progress=True):
         result.extra[family] = {"parameters": parameter_count(model), **pretraining_compute(checkpoints[family])}
     result.notes.append("Parameters (body and embeddings, no task head): " + ", ".join(
         f"{family} {v['parameters']:,}" for family, v in result.extra.items()) + ".")
-    result.notes.append(f"Pretraining compute (seed {seeds[-1]}): " + ", ".join(
+    result.notes.append("Pretraining compute: " + ", ".join(
         f"{family} {v['steps']} steps x {v['tokens_per_step']:.0f} tokens" for family, v in result.extra.items()) + ".")
     result.notes.append("Finetuned on {n_train} labelled examples for {epochs} epochs, scored on {n_eval} test "
                         "examples.".format(**SIZES[size]))
