@@ -22,6 +22,7 @@ def add_subcommand(sub):
     g.add_argument("--parts", default=None, help="comma-separated part names (default: the handout's assignment)")
     g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per part")
     g.add_argument("--json", default=None, help="also write the scores as JSON to this file ('-': print it)")
+    g.add_argument("--tests", default=None, help="the part tests (default: tests/test_parts.py of this repository)")
     g.set_defaults(handler=run_grade)
     parts = commands.add_parser("parts", help="list the parts a student can be asked to write")
     parts.set_defaults(handler=run_parts)
@@ -35,7 +36,7 @@ def run_make_assignment(args):
 
 def run_grade(args):
     to_stdout = args.json == "-"
-    report = grade(args.directory, args.parts, timeout=args.timeout,
+    report = grade(args.directory, args.parts, timeout=args.timeout, tests=args.tests,
                    progress=None if to_stdout else lambda r: print(format_line(r), flush=True))
     if to_stdout:
         print(json.dumps(report, indent=1))

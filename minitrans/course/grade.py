@@ -91,7 +91,9 @@ def grade(directory, part_names=None, timeout=DEFAULT_TIMEOUT, tests=None, progr
         raise ValueError(f"timeout must be positive seconds, got {timeout}")
     tests = Path(tests).resolve() if tests is not None else reference_root() / "tests" / "test_parts.py"
     if not tests.is_file():
-        raise ValueError(f"expected the part tests at {tests}, found no such file")
+        raise ValueError(f"expected the part tests at {tests}, found no such file (by default they come from "
+                         "the repository of the minitrans that grades: run the grader outside the handout, "
+                         "or pass --tests)")
     parts = find_parts(part_names) if part_names else assignment_parts(directory)
     results = []
     for part in parts:

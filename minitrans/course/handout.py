@@ -143,6 +143,8 @@ def strip_notebook(text, pattern):
     def clean(node):
         if isinstance(node, str):
             return strip_lines(node, pattern)
+        if isinstance(node, list) and all(isinstance(item, str) for item in node):    # a source, line by line
+            return [item for item in node if not pattern.search(" ".join(item.split()))]
         if isinstance(node, list):
             return [clean(item) for item in node]
         if isinstance(node, dict):

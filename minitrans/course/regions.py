@@ -6,6 +6,7 @@ In the reference the markers are comments and change nothing. A handout replaces
 named by the part, by a call to the reference of the same name (the student's code).
 """
 import ast
+import functools
 import io
 import tokenize
 from dataclasses import dataclass
@@ -89,17 +90,16 @@ def package_regions(package):
     return regions
 
 
+@functools.lru_cache(maxsize=512)
 def code_lines(source):
-    """Each line of Python source without its comment, whitespace collapsed (None where tokenizing fails)."""
+    """Each line of Python source without its comment, whitespace collapsed (a tuple; remembered, since
+    every handout and scan reads the same files)."""
     lines = source.split("\n")
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                row, col = token.start
-                lines[row - 1] = lines[row - 1][:col]
-    except (tokenize.TokenError, IndentationError):
-        return None
-    return [" ".join(line.split()) for line in lines]
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            row, col = token.start
+            lines[row - 1] = lines[row - 1][:col]
+    return tuple(" ".join(line.split()) for line in lines)
 
 
 def distinctive_lines(package, regions):
