@@ -15,19 +15,22 @@ import pytest
 from minitrans import ops
 from minitrans.cli import main
 from minitrans.course import PARTS, find_parts, grade, make_assignment
+from minitrans.course.grade import assignment_parts
 from minitrans.course.handout import copy_tree, handout_source, leftover_solutions
 from minitrans.course.regions import distinctive_lines, package_regions
 
 ROOT = Path(__file__).parents[1]
 PACKAGE = ROOT / "minitrans"
 REGIONS = package_regions(PACKAGE)
-# the kernels' delegation (layernorm, attention), a model-level part, and a random objective
-HANDOUT_PARTS = ["layernorm_backward", "attention_backward", "mlm_masking"]
+ALL_PARTS = [part.name for part in PARTS]
+# graded below: two parts with kernels that delegate (layernorm, attention) and a random objective
+GRADED_PARTS = ["layernorm_backward", "attention_backward", "mlm_masking"]
 
 
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory):
-    return make_assignment("backprop", HANDOUT_PARTS, tmp_path_factory.mktemp("course") / "backprop")
+    """A handout without any of the parts: every guarantee must hold for all of them at once."""
+    return make_assignment("everything", ALL_PARTS, tmp_path_factory.mktemp("course") / "everything")
 
 
 def solution_lines(part_names):
@@ -56,16 +59,16 @@ def test_every_part_is_marked_in_the_source_and_has_registered_tests():
 
 
 def test_the_scan_finds_the_solutions_in_the_reference():
-    found = leftover_solutions(PACKAGE, solution_lines(HANDOUT_PARTS))
-    for path in ("functional/norm.py", "kernels/layernorm.py", "functional/attention.py",
-                 "kernels/attention.py", "data/objectives.py"):
-        assert any(f.startswith(path + ":") for f in found), path
+    found = leftover_solutions(PACKAGE, solution_lines(ALL_PARTS))
+    for region in REGIONS.values():
+        assert any(f.startswith(region.path + ":") for f in found), region.path
 
 
 def test_handout_holds_the_package_without_the_parts_tests_or_caches(handout):
-    assert json.loads((handout / "assignment.json").read_text()) == {"name": "backprop", "parts": HANDOUT_PARTS}
+    assert json.loads((handout / "assignment.json").read_text()) == {"name": "everything", "parts": ALL_PARTS}
+    assert assignment_parts(handout) == list(PARTS)           # what the grader grades by default
     notes = (handout / "HANDOUT.md").read_text()
-    assert all(name in notes for name in HANDOUT_PARTS)
+    assert all(f"## {name} (10 points)" in notes for name in ALL_PARTS)
     assert not (handout / "tests").exists() and not (handout / "notebooks" / "assignments").exists()
     assert sorted(p.name for p in (handout / "notebooks").glob("*.ipynb")) == \
         sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -75,11 +78,11 @@ def test_handout_holds_the_package_without_the_parts_tests_or_caches(handout):
     markers = [p for p in (handout / "minitrans").rglob("*.py")
                if any(line.strip() in ("### BEGIN SOLUTION", "### END SOLUTION") for line in p.read_text().split("\n"))]
     assert not markers                                         # the parts left in have lost their markers too
-    assert leftover_solutions(handout, solution_lines(HANDOUT_PARTS)) == []
+    assert leftover_solutions(handout, solution_lines(ALL_PARTS)) == []
 
 
 def test_removed_parts_keep_their_signature_and_docstring(handout):
-    for part in find_parts(HANDOUT_PARTS):
+    for part in PARTS:
         for place in part.places:
             path, qualname = place.split("::")
             reference, student = function_node(PACKAGE / path, qualname), function_node(handout / "minitrans" / path,
@@ -100,8 +103,8 @@ from minitrans.gradcheck import assert_gradients_close, check_pair
 from minitrans.models.gpt import GPT, GPTConfig
 assert minitrans.__file__.startswith({root!r}), minitrans.__file__
 rng = np.random.default_rng(0)
-x, W, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5)), rng.standard_normal(5)
-assert_gradients_close(check_pair(F.linear_forward, F.linear_backward, {{"x": x, "W": W, "b": b}}))
+x, g = rng.standard_normal((2, 3, 4)), rng.standard_normal(4)
+assert_gradients_close(check_pair(F.rmsnorm_forward, F.rmsnorm_backward, {{"x": x, "gamma": g}}))   # not a part
 with minitrans.use_backend("numpy"):          # (the numba backend would compile every kernel anew here)
     model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=8))
     logits, cache = model.forward(rng.integers(0, 11, size=(2, 8)))    # the forward passes are intact
@@ -138,7 +141,7 @@ def bytecode_from_other_sources(directory):
 
 def fill_in(handout, part_name):
     """Put the reference's solution of one part back into the handout, the others left as they are."""
-    removed = {place: find_parts([p]) for p in HANDOUT_PARTS if p != part_name for place in find_parts([p])[0].places}
+    removed = {place: [part] for part in PARTS if part.name != part_name for place in part.places}
     for place in find_parts([part_name])[0].places:
         path = place.split("::")[0]
         regions = [r for r in REGIONS.values() if r.path == path]
@@ -147,19 +150,19 @@ def fill_in(handout, part_name):
 
 def test_grades_of_a_fresh_handout_and_of_one_with_a_part_filled_in(handout, monkeypatch):
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)            # let the graded code leave bytecode
-    fresh = grade(handout)                                     # the parts of its assignment.json
-    assert [r["part"] for r in fresh["parts"]] == HANDOUT_PARTS
+    fresh = grade(handout, GRADED_PARTS)
+    assert [r["part"] for r in fresh["parts"]] == GRADED_PARTS
     assert fresh["score"] == 0 and fresh["points"] == 30
     assert all(r["failed"] > 0 and r["error"] is None for r in fresh["parts"])   # tests ran, and failed
     # grading ran the handout's code, and wrote bytecode and caches: still nothing of the solutions
-    assert leftover_solutions(handout, solution_lines(HANDOUT_PARTS)) == []
+    assert leftover_solutions(handout, solution_lines(ALL_PARTS)) == []
     assert list(handout.rglob("*.pyc")) and bytecode_from_other_sources(handout) == []
 
     fill_in(handout, "layernorm_backward")
     crash = handout / "minitrans" / "functional" / "attention.py"
     crash.write_text(crash.read_text().replace("raise NotImplementedError('part attention_backward:",
                                                "import os; os.abort(); raise NotImplementedError('"))
-    report = grade(handout)
+    report = grade(handout, GRADED_PARTS)
     scores = {r["part"]: r for r in report["parts"]}
     assert scores["layernorm_backward"]["score"] == 10 and scores["layernorm_backward"]["failed"] == 0
     assert scores["attention_backward"]["score"] == 0 and "did not run" in scores["attention_backward"]["error"]

@@ -1,6 +1,5 @@
 """`minitrans course`: make-assignment (a student's handout), grade (a handout's score per part), parts."""
 import json
-import sys
 
 from ..files import atomic_write_json
 from .grade import DEFAULT_TIMEOUT, format_line, format_report, grade
@@ -49,5 +48,5 @@ def run_grade(args):
 
 def run_parts(args):
     for part in PARTS:
-        print(f"{part.name:<30} {part.points:>3} points  {part.statement}", file=sys.stdout)
+        print(f"{part.name:<30} {part.points:>3} points  {part.statement}")
     return 0

@@ -47,6 +47,7 @@ def test_outcomes(junit_xml):
 
 
 def last_lines(text, n=5):
+    """The last n lines of a subprocess's output: why it stopped."""
     return "\n".join(text.strip().split("\n")[-n:])
 
 
@@ -67,7 +68,8 @@ def run_part(part, directory, tests, timeout):
             result["error"] = f"stopped after the time limit of {timeout:g} s"
             return result
         if not report.is_file():
-            result["error"] = f"the tests did not run (exit code {done.returncode}): {last_lines(done.stdout + done.stderr)}"
+            why = last_lines(done.stdout + done.stderr)
+            result["error"] = f"the tests did not run (exit code {done.returncode}): {why}"
             return result
         passed, failed, skipped = test_outcomes(report)
     result.update(passed=passed, failed=failed, skipped=skipped)

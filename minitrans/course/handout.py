@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..files import atomic_write_json, atomic_write_text
 from .parts import find_parts
-from .regions import code_lines, distinctive_lines, package_regions
+from .regions import distinctive_lines, package_regions
 
 SKIPPED_NAMES = {".git", "runs", "__pycache__", ".pytest_cache", ".ipynb_checkpoints", "build", "dist",
                  ".mypy_cache", "tests"}                 # tests/: the hidden tests stay with the teacher

@@ -104,7 +104,8 @@ def code_lines(source):
 
 def distinctive_lines(package, regions):
     """The code lines of the given regions that occur nowhere else in the package's Python source, not
-    even inside a longer line: what no handout without those regions may contain. Lines shorter than MIN_DISTINCTIVE are left out."""
+    even inside a longer line: what no handout without those regions may contain. Lines shorter than
+    MIN_DISTINCTIVE are left out."""
     package = Path(package)
     removed, kept = set(), set()
     by_path = {}
