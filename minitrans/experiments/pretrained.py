@@ -32,8 +32,8 @@ def _bert(iters, out, progress):
 
 
 # family: (full steps, quick steps, recipe); the LSTM LMs (ELMo's biLM halves) get GPT's recipe and tokenizer
-RECIPES = {"gpt": (600, 20, _gpt), "bert": (3000, 20, _bert), "lstm": (600, 20, _lstm),
-           "lstm-backward": (600, 20, _lstm_backward)}
+RECIPES = {"gpt": (600, 20, _gpt), "bert": (3000, 20, _bert), "lstm": (600, 5, _lstm),
+           "lstm-backward": (600, 5, _lstm_backward)}
 
 
 def pretrained_checkpoint(family, root, quick=False, progress=True):

@@ -1,6 +1,8 @@
 """GPT finetuning on the toy-world tasks with the GPT paper's input transformations and aux LM loss.
 
 finetune_lm is the recipe for any left-to-right LM body (the LSTM LM's recipe uses it too)."""
+import functools
+
 from ..models import GPT, GPTConfig, LMForClassification, resize_token_embeddings
 from ..data.gpt_inputs import make_batch
 from .corpora import load_corpus_text
@@ -30,7 +32,7 @@ def gpt_batcher(task, tok):
     """make_batch(examples) for a task: the tokenizer's ids in the task's input transformation."""
     kind = KIND[task]
     start, delim, extract = (tok.token_to_id(s) for s in SPECIALS)
-    enc = tok.encode
+    enc = functools.lru_cache(maxsize=None)(tok.encode)    # each text is encoded once, not once per epoch
 
     def batch(examples):
         if kind == "single":
@@ -53,25 +55,28 @@ def check_task(task):
 
 
 def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
-                 lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None):
-    """Finetune a GPT (pretrained from `checkpoint`, or from scratch when None) on a toy-world task.
+                 lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None, evals=4):
+    """Finetune a GPT (pretrained from `checkpoint`, or from scratch when None) on a toy-world task;
+    n_train: the first n training examples; n_eval: score on the first n dev and test examples;
+    evals: dev-loss measurements during training (0: none).
 
     Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
     """
     check_task(task)                       # before the tokenizer is trained
     gpt, tok = prepare_gpt(checkpoint, seed=seed)
-    return finetune_lm(gpt, tok, task, lm_weight, n_train, epochs, batch_size, lr, freeze_body, seed, progress, out_dir)
+    return finetune_lm(gpt, tok, task, lm_weight, n_train, epochs, batch_size, lr, freeze_body, seed, progress, out_dir,
+                       n_eval, evals)
 
 
 def finetune_lm(model, tok, task="sentiment", lm_weight=0.5, n_train=None, epochs=3, batch_size=16, lr=5e-4,
-                freeze_body=False, seed=0, progress=True, out_dir=None):
+                freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None, evals=4):
     """Finetune a left-to-right LM (GPT, LSTMLM) and its tokenizer on a toy-world task: the special
     tokens added, the task's input transformation, LMForClassification with the aux LM loss.
 
     Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
     """
     check_task(task)
-    train, dev, test = load_splits(task, n_train)
+    train, dev, test = load_splits(task, n_train, n_eval)
     if SPECIALS[0] not in tok:
         tok.add_special_tokens(SPECIALS)
     resize_token_embeddings(model, tok.vocab_size, seed=seed)
@@ -80,5 +85,5 @@ def finetune_lm(model, tok, task="sentiment", lm_weight=0.5, n_train=None, epoch
     head = LMForClassification(model, num_labels, KIND[task], lm_weight=lm_weight, freeze_body=freeze_body,
                                seed=seed)
     scores, _ = finetune(head, gpt_batcher(task, tok), task, train, dev, test, epochs=epochs, batch_size=batch_size,
-                         lr=lr, seed=seed, progress=progress, out_dir=out_dir)
+                         lr=lr, seed=seed, progress=progress, out_dir=out_dir, evals=evals)
     return scores, head

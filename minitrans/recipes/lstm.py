@@ -30,7 +30,7 @@ def prepare_lstm(checkpoint=None, preset="baby", vocab_size=600, seed=0):
 
 
 def finetune_lstm(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
-                  lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None):
+                  lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None, evals=4):
     """Finetune an LSTM LM (pretrained from `checkpoint`, or from scratch when None) on a toy-world
     task with GPT's recipe. Returns (scores, head) as finetune_gpt does."""
     check_task(task)
@@ -38,4 +38,4 @@ def finetune_lstm(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None
     if model.config.reverse:
         raise ValueError(f"checkpoint '{checkpoint}' holds a backward (right-to-left) LSTM LM; finetune a forward one")
     return finetune_lm(model, tok, task, lm_weight, n_train, epochs, batch_size, lr, freeze_body, seed, progress,
-                       out_dir)
+                       out_dir, n_eval, evals)
