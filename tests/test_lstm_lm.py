@@ -55,18 +55,18 @@ def test_causality_and_parameter_count():
 
 
 def test_memorises_a_repeating_text():
-    """A 2 x 32 LSTM LM learns "hello world! " * 3 to a loss below 0.05 in 300 Adam steps."""
+    """A 1 x 32 LSTM LM learns "hello world! " * 3 to a next-character loss below 0.01 in 150 Adam steps."""
     text = "hello world! " * 3
     vocab = sorted(set(text))
     ids = np.array([[vocab.index(ch) for ch in text]])
-    model = LSTMLM(LSTMConfig(vocab_size=len(vocab), n_layer=2, n_embd=32))
-    opt = AdamW(model, lr=1e-2, weight_decay=0.0)
-    for _ in range(300):
+    model = LSTMLM(LSTMConfig(vocab_size=len(vocab), n_layer=1, n_embd=32))
+    opt = AdamW(model, lr=2e-2, weight_decay=0.0)
+    for _ in range(150):
         opt.zero_grad()
         loss, dlogits, cache = model.loss(ids[:, :-1], ids[:, 1:])
         model.backward(dlogits, cache)
         opt.step()
-    assert loss < 0.05
+    assert loss < 0.01
 
 
 # ------------------------------------------------- GPT's head, LSTM body
@@ -192,3 +192,17 @@ def test_elmo_bad_input():
     clf = ELMoForClassification(fwd, bwd, 2, kind="pair")
     with pytest.raises(ValueError, match="kind 'pair' needs ids of 3 dimensions"):
         clf.loss(elmo_batch("single", np.random.default_rng(0), np.array([0, 1])))
+
+
+# ---------------------------------------------------- recipes and CLI
+def test_pretrain_a_backward_lstm_from_the_command_line(tmp_path):
+    """`pretrain lstm --reverse` writes a checkpoint that loads as a backward LM, which finetune_lstm refuses
+    (the forward LM's finetuning runs in the gpt-ablation study's test)."""
+    from minitrans.cli import main
+    from minitrans.recipes.lstm import finetune_lstm, load_lstm
+    assert main(["pretrain", "lstm", "--preset", "nano", "--iters", "2", "--eval-interval", "2", "--reverse",
+                 "--out", str(tmp_path), "--no-progress"]) == 0
+    backward, _ = load_lstm(str(tmp_path / "checkpoint.safetensors"))
+    assert backward.config.reverse and backward.config.n_embd == 64
+    with pytest.raises(ValueError, match="backward .* LSTM LM; finetune a forward one"):
+        finetune_lstm("sentiment", str(tmp_path / "checkpoint.safetensors"), n_train=4)

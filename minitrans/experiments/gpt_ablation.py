@@ -37,21 +37,21 @@ ROWS = {   # name: (body, pretrained, lm_weight)
     "ELMo (frozen biLM, scalar mix)": ("elmo", True, 0.0),
 }
 SIZES = {   # labelled training examples, dev/test examples scored, epochs, seeds
-    "full": dict(n_train=200, n_eval=200, epochs=3, seeds=[0, 1, 2]),
+    "full": dict(n_train=100, n_eval=200, epochs=3, seeds=[0, 1, 2]),
     "quick": dict(n_train=16, n_eval=16, epochs=1, seeds=[0]),
 }
 ELMO_LR = 3e-3   # only the mix and a linear head learn, on frozen features: a larger step than finetuning
 
 
-def finetune_row(row, task, checkpoints, size, seed):
-    """Test scores of one row of the table on one task with one seed."""
+def finetune_row(row, task, checkpoint, size, seed):
+    """Test scores of one row of the table on one task with one seed; checkpoint(family) -> a path."""
     body, pretrained, lm_weight = ROWS[row]
     options = dict(n_train=size["n_train"], n_eval=size["n_eval"], epochs=size["epochs"], seed=seed,
                    progress=False, evals=0)
     if body == "elmo":
-        scores, _ = finetune_elmo(task, checkpoints["lstm"], checkpoints["lstm-backward"], lr=ELMO_LR, **options)
+        scores, _ = finetune_elmo(task, checkpoint("lstm"), checkpoint("lstm-backward"), lr=ELMO_LR, **options)
         return scores["test"]
-    model, tok = (load_gpt if body == "gpt" else load_lstm)(checkpoints[body])
+    model, tok = (load_gpt if body == "gpt" else load_lstm)(checkpoint(body))
     if not pretrained:      # the same architecture and tokenizer, from random weights
         model = (GPT if body == "gpt" else LSTMLM)(replace(model.config, seed=seed))
     scores, _ = finetune_lm(model, tok, task, lm_weight=lm_weight, **options)
@@ -63,8 +63,9 @@ def run(out_dir, quick=False, seeds=None, progress=True):
     size = SIZES["quick" if quick else "full"]
     seeds = size["seeds"] if seeds is None else list(seeds)
     root = Path(out_dir).parent
-    checkpoints = {family: pretrained_checkpoint(family, root, quick, progress)
-                   for family in ("gpt", "lstm", "lstm-backward")}
+
+    def checkpoint(family):     # pretrained the first time a row needs it
+        return pretrained_checkpoint(family, root, quick, progress)
     result = StudyResult("gpt-ablation", "GPT paper's ablation: pretraining, aux LM loss, LSTM, ELMo",
                          COLUMNS, seeds, "minitrans experiment gpt-ablation" + (" --quick" if quick else ""))
     bar = runs_bar(len(ROWS) * len(TASKS) * len(seeds), "gpt-ablation", progress)
@@ -72,7 +73,7 @@ def run(out_dir, quick=False, seeds=None, progress=True):
         for seed in seeds:
             values = []
             for task, metric in TASKS.items():
-                values.append(finetune_row(row, task, checkpoints, size, seed)[metric])
+                values.append(finetune_row(row, task, checkpoint, size, seed)[metric])
                 result.add(row, f"{task} ({metric})", values[-1])
                 bar.update()
             result.add(row, "average", sum(values) / len(values))

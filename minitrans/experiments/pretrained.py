@@ -37,8 +37,8 @@ RECIPES = {"gpt": (600, 20, _gpt), "bert": (3000, 20, _bert), "lstm": (600, 5, _
 
 
 def pretrained_checkpoint(family, root, quick=False, progress=True):
-    """The checkpoint path of `family` (gpt, bert, lstm, lstm-backward) pretrained on the toy world under root/pretrained/:
-    made by the family's recipe the first time (the quick size when quick), reused afterwards."""
+    """The checkpoint path of `family` (gpt, bert, lstm, lstm-backward) pretrained on the toy world under
+    root/pretrained/: made by the family's recipe the first time (the quick size when quick), reused afterwards."""
     if family not in RECIPES:
         raise ValueError(f"family must be one of {sorted(RECIPES)}, got {family!r}")
     full, short, train = RECIPES[family]

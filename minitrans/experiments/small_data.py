@@ -50,8 +50,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
                 model, tok = load_gpt(checkpoint)
                 if row == "GPT from scratch":      # the same architecture and tokenizer, from random weights
                     model = GPT(replace(model.config, seed=seed))
-                scores, _ = finetune_lm(model, tok, TASK, n_train=n, n_eval=size["n_eval"], epochs=epochs_for(n, size["min_steps"]),
-                                        batch_size=BATCH, seed=seed, progress=False, evals=0)
+                scores, _ = finetune_lm(model, tok, TASK, n_train=n, n_eval=size["n_eval"], batch_size=BATCH,
+                                        epochs=epochs_for(n, size["min_steps"]), seed=seed, progress=False, evals=0)
                 result.add(row, column, scores["test"][METRIC])
                 bar.update()
     bar.close()
@@ -70,6 +70,7 @@ def run(out_dir, quick=False, seeds=None, progress=True):
 def notes(result, size):
     """What the curve shows, in sentences computed from its numbers."""
     gaps = [result.mean(ROWS[0], c) - result.mean(ROWS[1], c) for c in result.columns]
-    return [f"Epochs per size {dict(zip(size['n_train'], result.extra['epochs']))} (at least {size['min_steps']} and at most "
-            f"about {MAX_STEPS} steps of {BATCH}); scored on the first {size['n_eval']} test examples.",
+    epochs = dict(zip(size["n_train"], result.extra["epochs"]))
+    return [f"Epochs per size {epochs} (at least {size['min_steps']} and at most about {MAX_STEPS} steps of "
+            f"{BATCH}); scored on the first {size['n_eval']} test examples.",
             "Pretrained minus scratch: " + ", ".join(f"{c} {g:+.2f}" for c, g in zip(result.columns, gaps)) + "."]
