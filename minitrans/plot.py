@@ -56,11 +56,12 @@ def plot_attention(probs, tokens, path, title="attention"):
     return save(fig, path)
 
 
-def plot_curves(curves, path, xlabel="labelled examples", ylabel="accuracy", title="", logx=True):
-    """Several named curves, e.g. learning curves: curves = {name: (xs, ys)}."""
+def plot_curves(curves, path, xlabel="labelled examples", ylabel="accuracy", title="", logx=True, errors=None):
+    """Several named curves, e.g. learning curves: curves = {name: (xs, ys)}; errors, if given,
+    {name: one error per point} drawn as error bars (e.g. the std over seeds)."""
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for name, (xs, ys) in curves.items():
-        ax.plot(xs, ys, "o-", label=name)
+        ax.errorbar(xs, ys, yerr=None if errors is None else errors[name], fmt="o-", capsize=3, label=name)
     if logx:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)

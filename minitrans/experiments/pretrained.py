@@ -26,6 +26,19 @@ def _gpt(out, progress, seed, quick, resume, iters=GPT_ITERS, **options):
     pretrain_gpt("toyworld", "bpe", train_config=cfg, seed=seed, resume=resume, **settings)
 
 
+def _lstm(out, progress, seed, quick, resume, iters=GPT_ITERS, **options):
+    from ..recipes.gpt import default_train_config
+    from ..recipes.lstm import pretrain_lstm
+    iters = 5 if quick else iters
+    cfg = default_train_config(iters, out_dir=out, progress=progress, seed=seed, **(QUICK if quick else {}))
+    settings = {"batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
+    pretrain_lstm("toyworld", "bpe", "baby", train_config=cfg, seed=seed, resume=resume, **settings)
+
+
+def _lstm_backward(out, progress, seed, quick, resume, **options):
+    _lstm(out, progress, seed, quick, resume, reverse=True, **options)
+
+
 def _bert(out, progress, seed, quick, resume, iters=None, **options):
     from ..recipes.bert import ITERS, default_train_config, pretrain_bert
     iters = QUICK_ITERS if quick else iters or ITERS
@@ -34,9 +47,10 @@ def _bert(out, progress, seed, quick, resume, iters=None, **options):
                   **{**({"passes": 1} if quick else {}), **options})
 
 
-RECIPES = {"gpt": _gpt, "bert": _bert}
+# the LSTM LMs (ELMo's biLM halves) get GPT's recipe and tokenizer
+RECIPES = {"gpt": _gpt, "bert": _bert, "lstm": _lstm, "lstm-backward": _lstm_backward}
 VARIANTS = {   # family: {variant name: options of the recipe function (pretrain_gpt / pretrain_bert), and iters}
-    "gpt": {},
+    "gpt": {}, "lstm": {}, "lstm-backward": {},
     "bert": {"mask-only": {"mask_only": True}, "no-nsp": {"nsp": False},
              # the GPT's size (4 layers x 128, 4 heads, FF 512) and compute: its steps, and about its 16 x 64
              # tokens a step (the toy world's sentence pairs average 40 WordPiece tokens; 25 x 40 = 1000)
@@ -45,7 +59,7 @@ VARIANTS = {   # family: {variant name: options of the recipe function (pretrain
 
 
 def pretrained_checkpoint(family, root, quick=False, progress=True, seed=0, variant=None):
-    """The checkpoint path of `family` (gpt, bert) pretrained on the toy world under root/pretrained/:
+    """The checkpoint path of `family` (gpt, bert, lstm, lstm-backward) pretrained on the toy world under root/pretrained/:
     made by the family's recipe the first time (the quick size when quick), reused afterwards; a run
     that was stopped before its last step (its checkpoint is written at every evaluation) is resumed.
     variant: a name of VARIANTS[family] (other recipe options, e.g. BERT without NSP); seed: the
