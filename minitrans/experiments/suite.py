@@ -23,10 +23,10 @@ SIZES = {   # labelled training examples, test examples scored, epochs
 
 def finetune_score(family, task, checkpoint, size, seed, **options):
     """The test metric of `family` ('gpt' or 'bert', pretrained from `checkpoint` or from scratch when None)
-    finetuned on `task` with the SIZES[size] settings and `seed`; options go to the finetuning recipe
-    (e.g. preset='mini' for a BERT from scratch)."""
+    finetuned on `task` with the SIZES[size] settings and `seed` (no dev-loss curve); options go to the
+    finetuning recipe (e.g. preset='mini' for a BERT from scratch)."""
     if task not in SUITE:
         raise ValueError(f"task must be one of {sorted(SUITE)}, got {task!r}")
     finetune = {"gpt": finetune_gpt, "bert": finetune_bert}[family]
-    scores, _ = finetune(task, checkpoint, seed=seed, progress=False, **SIZES[size], **options)
+    scores, _ = finetune(task, checkpoint, seed=seed, progress=False, evals=0, **SIZES[size], **options)
     return scores["test"][SUITE[task][0]]
