@@ -59,8 +59,8 @@ VARIANTS = {   # family: {variant name: options of the recipe function (pretrain
 
 
 def pretrained_checkpoint(family, root, quick=False, progress=True, seed=0, variant=None):
-    """The checkpoint path of `family` (gpt, bert, lstm, lstm-backward) pretrained on the toy world under root/pretrained/:
-    made by the family's recipe the first time (the quick size when quick), reused afterwards; a run
+    """The checkpoint path of `family` (gpt, bert, lstm, lstm-backward) pretrained on the toy world under
+    root/pretrained/: made by the family's recipe the first time (the quick size when quick), reused afterwards; a run
     that was stopped before its last step (its checkpoint is written at every evaluation) is resumed.
     variant: a name of VARIANTS[family] (other recipe options, e.g. BERT without NSP); seed: the
     model's initialisation and the order of its data."""
