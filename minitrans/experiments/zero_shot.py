@@ -32,7 +32,8 @@ PROMPTS = {
     "' Overall, it was'": ("one line", " Overall, it was"),
     "corpus form": ("lines", "\nOverall, it was"),
 }
-COLUMNS = [f"sentiment {name}" for name in PROMPTS] + ["acceptability", "multiple choice"]
+COLUMNS = [f"sentiment {name}" for name in PROMPTS] + ["sentiment corpus form, calibrated", "acceptability",
+                                                        "multiple choice"]
 CHANCE = {"sentiment": 0.5, "acceptability": 0.5, "multiple choice": 0.25}
 
 
@@ -43,13 +44,21 @@ def sentiment_prompt(text, prompt):
     return "\n" + body + suffix
 
 
-def zero_shot_sentiment(model, tok, examples, prompt="corpus form"):
+def zero_shot_sentiment(model, tok, examples, prompt="corpus form", calibrate=False):
     """Accuracy of labelling reviews by the more likely label word after the prompt, and the
-    fraction labelled positive (a model that always says " good" scores the share of positives)."""
+    fraction labelled positive (a model that always says " good" scores the share of positives).
+
+    calibrate: compare log p(good) - log p(bad) with its value after the prompt alone (an empty
+    review), not with 0: the contextual calibration of Zhao et al. (2021), which takes out the
+    model's prior preference for one label word and needs no labelled example."""
     contexts = [tok.encode(sentiment_prompt(e["text"], prompt)) for e in examples]
-    scores = {label: score_continuations_batched(model, contexts, tok.encode(word))
-              for label, word in LABEL_WORDS.items()}
-    predictions = (scores["positive"] > scores["negative"]).astype(np.int64)
+    empty = [tok.encode(sentiment_prompt("", prompt))]
+
+    def preference(contexts):          # log p(" good" | context) - log p(" bad" | context), (n,)
+        good, bad = (score_continuations_batched(model, contexts, tok.encode(w)) for w in LABEL_WORDS.values())
+        return good - bad
+
+    predictions = (preference(contexts) > (preference(empty)[0] if calibrate else 0.0)).astype(np.int64)
     return accuracy(predictions, [e["label"] for e in examples]), float(predictions.mean())
 
 
@@ -93,6 +102,8 @@ def zero_shot_scores(model, tok, n=200, prompts=tuple(PROMPTS)):
     for prompt in prompts:
         acc, positive = zero_shot_sentiment(model, tok, sentiment, prompt)
         result[f"sentiment {prompt}"], result[f"positive share {prompt}"] = acc, positive
+    acc, positive = zero_shot_sentiment(model, tok, sentiment, "corpus form", calibrate=True)
+    result["sentiment corpus form, calibrated"], result["positive share corpus form, calibrated"] = acc, positive
     result["acceptability"] = zero_shot_acceptability(model, tok, load_task("acceptability", "dev")[:n],
                                                       load_task("acceptability", "test")[:n])
     result["multiple choice"] = zero_shot_choice(model, tok, load_task("multiple_choice", "test")[:n])
@@ -120,7 +131,7 @@ def pretrain_and_measure(out_dir, iters, every, n, seed=0, preset="baby", vocab_
 def run(out_dir, quick=False, seeds=None, progress=True):
     """Zero-shot accuracies at checkpoints through GPT pretraining (rows: steps; columns: tasks)."""
     seeds = seeds or [0]
-    iters, every, n = (20, 10, 16) if quick else (1200, 100, 200)
+    iters, every, n = (20, 10, 16) if quick else (1000, 100, 200)
     result = StudyResult("zero-shot", "Zero-shot accuracy through GPT pretraining (baby GPT, BPE 600)",
                          COLUMNS, seeds, "minitrans experiment zero-shot" + (" --quick" if quick else ""))
     bar = runs_bar(len(seeds), "zero-shot: pretraining runs", progress)
@@ -140,7 +151,9 @@ def run(out_dir, quick=False, seeds=None, progress=True):
                      f"{n} test examples per task.",
                      "Sentiment prompts: the review, then ' very' / ' It was very' / ' Overall, it was' on the "
                      "same line, or (corpus form) each sentence on its own line and a new line "
-                     "'Overall, it was', as the toy corpus writes a review's verdict; then ' good' vs ' bad'."]
+                     "'Overall, it was', as the toy corpus writes a review's verdict; then ' good' vs ' bad'. "
+                     "Calibrated: the corpus form, with the preference for ' good' over ' bad' measured against "
+                     "its value after the prompt alone (contextual calibration)."]
     result.plots.append(plot_zero_shot(curves, Path(out_dir) / "zero_shot.png"))
     return result
 
