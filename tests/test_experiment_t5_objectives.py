@@ -34,3 +34,4 @@ def test_evaluate_task_reports_the_finetuning_metrics(monkeypatch, task, metric,
     assert scores[metric] == pytest.approx(function(predictions, labels))
     assert scores["accuracy"] == pytest.approx(10 / 12) and scores["unparsed"] == 1
     assert scores["exact_match"] == pytest.approx(10 / 12)
+    assert t5.same_text("3 . 4", "3.4") and not t5.same_text("3.2", "3.4")

@@ -73,7 +73,7 @@ def run(out_dir, quick=False, seeds=None, progress=True):
                      f"{iters} steps of batch 32 on {', '.join(TASKS)} (examples-proportional mixing, limit 2000; "
                      f"joint: span corruption is one more 'task' of the mixture); greedy answers on {n_eval} test "
                      f"examples per task.",
-                     "EM: the answer text equals the target (SQuAD-normalized); sentiment's metric is its EM "
+                     "EM: the answer text equals the target, ignoring case and spaces (qa: SQuAD-normalized); sentiment's metric is its EM "
                      "(accuracy); an unparsed answer counts as wrong."]
     result.plots.append(plot_regimes(result, Path(out_dir) / "t5_objectives.png"))
     return result
