@@ -19,8 +19,9 @@ import numpy as np
 
 from ..data import load_task
 from ..data.toyworld import lexicon as lex
-from ..eval.representations import (cosine_matrix, neighbour_precision, nearest_neighbours, sentence_features, sentiment_unit,
-                                    token_activations, train_linear_probe, unit_accuracy, word_vectors)
+from ..eval.representations import (cosine_matrix, nearest_neighbours, neighbour_precision, sentence_features,
+                                    sentiment_unit, token_activations, train_linear_probe, unit_accuracy,
+                                    word_vectors)
 from ..files import make_directory
 from ..models import GPT
 from ..recipes.corpora import load_corpus_text

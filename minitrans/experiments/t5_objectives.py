@@ -43,7 +43,8 @@ def train_regime(regime, out_dir, pretrain_iters, iters, n_eval, seed=0, progres
         cfg = default_train_config(pretrain_iters, out_dir=str(out / "pretrain"), progress=progress,
                                    eval_iters=5, seed=seed)
         _, _, pretrainer = pretrain_t5("toyworld", preset, batch_size=batch_size, train_config=cfg, seed=seed)
-        checkpoint, losses["span corruption"] = str(out / "pretrain" / "checkpoint.safetensors"), pretrainer.final_loss()
+        checkpoint = str(out / "pretrain" / "checkpoint.safetensors")
+        losses["span corruption"] = pretrainer.final_loss()
     scores, _, _, trainer = multitask_t5(TASKS, checkpoint, preset=preset, iters=iters, batch_size=batch_size,
                                          joint=regime == "joint", limit=2000, n_eval=n_eval, seed=seed,
                                          out_dir=str(out / "multitask"), progress=progress)
@@ -55,8 +56,9 @@ def run(out_dir, quick=False, seeds=None, progress=True):
     """Rows: the three regimes; columns: exact match and the task metric per task."""
     seeds = seeds or [0]
     pretrain_iters, iters, n_eval = (10, 10, 8) if quick else (1000, 1000, 200)
-    result = StudyResult("t5-objectives", "T5 (tiny preset): span corruption then multitask vs joint vs multitask "
-                         "alone", columns(), seeds, "minitrans experiment t5-objectives" + (" --quick" if quick else ""))
+    title = "T5 (tiny preset): span corruption then multitask vs joint vs multitask alone"
+    result = StudyResult("t5-objectives", title, columns(), seeds,
+                         "minitrans experiment t5-objectives" + (" --quick" if quick else ""))
     bar = runs_bar(len(seeds) * len(REGIMES), "t5-objectives: training runs", progress)
     for seed in seeds:
         for k, regime in enumerate(REGIMES):
@@ -73,8 +75,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
                      f"{iters} steps of batch 32 on {', '.join(TASKS)} (examples-proportional mixing, limit 2000; "
                      f"joint: span corruption is one more 'task' of the mixture); greedy answers on {n_eval} test "
                      f"examples per task.",
-                     "EM: the answer text equals the target, ignoring case and spaces (qa: SQuAD-normalized); sentiment's metric is its EM "
-                     "(accuracy); an unparsed answer counts as wrong."]
+                     "EM: the answer text equals the target, ignoring case and spaces (qa: SQuAD-normalized); "
+                     "sentiment's metric is its EM (accuracy); an unparsed answer counts as wrong."]
     result.plots.append(plot_regimes(result, Path(out_dir) / "t5_objectives.png"))
     return result
 

@@ -233,16 +233,19 @@ def same_text(answer_text, target):
 
 def evaluate_task(model, tok, task, examples, beam_size=None):
     """The task's metrics on examples, the count of unparsed answers, and exact_match: the share of
-    answers equal to the target text (same_text; for qa, SQuAD's normalized exact match). The classification tasks report the metrics
-    finetuning reports (finetune.SCORES: MCC for acceptability, F1 for paraphrase); accuracy counts an
-    unparsed answer as wrong, MCC and F1 take it as label 0 (a model that writes nothing parsable
-    scores 0, not the -1 of always answering the wrong label)."""
+    answers equal to the target text (same_text; for qa, SQuAD's normalized exact match).
+
+    The classification tasks report the metrics finetuning reports (finetune.SCORES: MCC for
+    acceptability, F1 for paraphrase); accuracy counts an unparsed answer as wrong, MCC and F1 take
+    it as label 0 (a model that writes nothing parsable scores 0, not the -1 of always answering
+    the wrong label)."""
     pairs = [to_text(task, e) for e in examples]
     answers = answer(model, tok, [s for s, _ in pairs], beam_size)
     result = score_task(task, answers, examples)
     if task in CLASS_TASKS:
         parsed = [parse_answer(task, a, e) for a, e in zip(answers, examples)]
-        finetune_scores = score(task, [0 if p is None else p for p in parsed], [gold_label(task, e) for e in examples])
+        gold = [gold_label(task, e) for e in examples]
+        finetune_scores = score(task, [0 if p is None else p for p in parsed], gold)
         result = {**finetune_scores, **result}          # score_task's accuracy, with unparsed answers wrong
     result.setdefault("exact_match", float(np.mean([same_text(a, t) for a, (_, t) in zip(answers, pairs)])))
     return result
