@@ -54,13 +54,14 @@ def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss.
     """
     return pretrain_causal_lm(GPT, GPTConfig, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                              val_fraction, out_dir, resume, progress, train_config, **overrides)
+                              val_fraction, out_dir, resume, progress, train_config, on_evaluate, **overrides)
 
 
 def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                       val_fraction, out_dir, resume, progress, train_config, **overrides):
+                       val_fraction, out_dir, resume, progress, train_config, on_evaluate=None, **overrides):
     """The pretraining loop of pretrain_gpt for any left-to-right LM (GPT, LSTMLM): the config is
-    config_class.preset(preset, **overrides); a config with reverse=True reads the corpus right to left."""
+    config_class.preset(preset, **overrides); a config with reverse=True reads the corpus right to left;
+    on_evaluate(trainer) is called after each periodic evaluation."""
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
     if resume:
