@@ -90,7 +90,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
             result.extra[f"{row}, seed {seed}"] = {"neighbours in context": neighbours, "sentiment unit": unit}
             if seed == seeds[0]:
                 review = next(e["text"] for e in test if " but " in e["text"])
-                result.plots.append(plot_unit(model, tok, review, unit, row, Path(out_dir) / f"unit_{row[:6]}.png"))
+                path = Path(out_dir) / f"unit_{row.replace(' ', '_')}.png"
+                result.plots.append(plot_unit(model, tok, review, unit, row, path))
             bar.update()
     bar.close()
     result.plots.append(plot_similarities(vectors, Path(out_dir) / "similarities.png"))
