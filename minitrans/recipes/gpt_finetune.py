@@ -1,6 +1,10 @@
 """GPT finetuning on the toy-world tasks with the GPT paper's input transformations and aux LM loss."""
+import json
+from functools import lru_cache
+
 from ..models import GPT, GPTConfig, GPTForClassification, resize_token_embeddings
 from ..data.gpt_inputs import make_batch
+from ..tokenizers import tokenizer_from_dict
 from .corpora import load_corpus_text
 from .finetune import finetune, label_of, load_splits
 from .gpt import build_tokenizer, load_gpt
@@ -15,8 +19,16 @@ def prepare_gpt(checkpoint=None, preset="baby", vocab_size=600, seed=0):
     tokenizer trained on the toy world: the same model with no pretraining."""
     if checkpoint is not None:
         return load_gpt(checkpoint)
-    tok = build_tokenizer("bpe", load_corpus_text("toyworld"), vocab_size)
+    tok = tokenizer_from_dict(json.loads(toyworld_bpe(vocab_size)))   # a fresh copy: finetuning adds tokens
     return GPT(GPTConfig.preset(preset, vocab_size=tok.vocab_size, seed=seed)), tok
+
+
+@lru_cache(maxsize=4)
+def toyworld_bpe(vocab_size):
+    """The byte-level BPE of the toy-world corpus (as pretrain_gpt trains it), as a dict: trained once per
+    process, since runs from scratch (a learning curve, several seeds) all need the same one. As JSON text,
+    so that no caller can change the cached copy."""
+    return json.dumps(build_tokenizer("bpe", load_corpus_text("toyworld"), vocab_size).to_dict())
 
 
 def gpt_batcher(task, tok):

@@ -1,0 +1,186 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. Representations: from word vectors to contextual ones
+#
+# *Runtime: under a minute on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine).*
+#
+# The lecture starts from the question: what does a model's input look like after pretraining? A word
+# vector (word2vec, GloVe) gives each word one vector, whatever its sentence. A contextual model (ELMo,
+# BERT, GPT) gives each *occurrence* of a word a vector computed from its sentence. In this notebook,
+# with the small BERT that minitrans ships (pretrained with masked language modelling on the toy world):
+#
+# 1. **word vectors**: the rows of BERT's token embedding, before and after pretraining: which words are
+#    nearest neighbours?
+# 2. **contextual vectors**: the same word in different sentences gets different vectors;
+# 3. **frozen features**: a linear classifier on top of the vectors, the model itself untouched: how
+#    much of a task do they already contain?
+#
+# **The toy world.** minitrans generates a small synthetic world (people with jobs, homes and pets;
+# invented countries with capitals, towns and languages; restaurants and their reviews) and writes a
+# corpus of 5,000 documents about it, a vocabulary of about 500 words (`data/corpus.txt`). The
+# countries are invented, so whatever a model knows about them it learned from this corpus. All
+# notebooks use it.
+
+# %%
+import numpy as np
+from IPython.display import Image, Markdown, display
+
+from minitrans import functional as F
+from minitrans.data import load_corpus, load_task
+from minitrans.data.toyworld.lexicon import ANIMALS, CITIES, COUNTRIES, FEMALE_NAMES, LANGUAGES, MALE_NAMES
+from minitrans.nn import Linear
+from minitrans.optim import AdamW
+from minitrans.plot import plot_curves
+from minitrans.recipes.bert import random_init_like
+from minitrans.recipes.shipped import load_shipped
+
+pretrained, tok = load_shipped("bert")
+fresh = random_init_like(pretrained)      # the same BERT, same seed, before pretraining
+print(load_corpus()[0])
+
+# %% [markdown]
+# ## 1. Word vectors: nearest neighbours
+#
+# Each word of the vocabulary has a row in the token embedding (64 numbers here). Two words are
+# neighbours when their rows point the same way (cosine similarity). Before pretraining the rows are
+# random; masked LM moves words that fill the same blanks towards each other.
+
+# %%
+def unit_rows(matrix):
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def neighbours(model, word, k=5):
+    """The k words whose embedding rows are most similar (cosine) to `word`'s."""
+    table = unit_rows(model.bert.tok_emb.weight.data.astype(np.float64))
+    i = tok.token_to_id(word)
+    similarity = table @ table[i]
+    best = [j for j in np.argsort(-similarity) if j != i and not tok.id_to_token(int(j)).startswith("[")][:k]
+    return [tok.id_to_token(int(j)) for j in best]
+
+
+for word in ["borovia", "mirra", "dog", "jane", "happy", "soup"]:
+    print(f"{word:8s} random init: {', '.join(neighbours(fresh, word)):45s} pretrained: {', '.join(neighbours(pretrained, word))}")
+
+# %% [markdown]
+# A measurement instead of examples: take the words of five kinds (countries, towns, languages, first
+# names, animals); for each, is its nearest neighbour among them of the same kind?
+
+# %%
+kinds = {"country": COUNTRIES, "town": CITIES, "language": LANGUAGES, "name": MALE_NAMES + FEMALE_NAMES,
+         "animal": [singular for singular, _ in ANIMALS]}
+words = [(w.lower(), kind) for kind, members in kinds.items() for w in members if len(tok.encode(w)) == 1]
+
+
+def same_kind_share(model):
+    table = unit_rows(model.bert.tok_emb.weight.data.astype(np.float64))
+    vectors = table[[tok.token_to_id(w) for w, _ in words]]
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = similarity.argmax(axis=1)
+    return np.mean([words[j][1] == kind for (_, kind), j in zip(words, nearest)])
+
+
+shares = {"random init": same_kind_share(fresh), "pretrained": same_kind_share(pretrained)}
+print(f"{len(words)} words of {len(kinds)} kinds; nearest neighbour of the same kind:",
+      ", ".join(f"{k} {v:.2f}" for k, v in shares.items()))
+assert shares["pretrained"] > shares["random init"] + 0.3, "the text says pretraining groups words by kind"
+
+# %% [markdown]
+# Pretraining has grouped the words by the blanks they fill: countries with countries, names with names.
+# Nothing told the model what a country is; "Lisk is a town in ___" is filled by the same few words.
+#
+# ## 2. Contextual vectors
+#
+# An embedding row is the same in every sentence. BERT's output at a position mixes in the whole
+# sentence through attention, so the same word gets a different vector in each sentence. Take the word
+# "it" referring to an animal or to food, and compare its final hidden states:
+
+# %%
+sentences = ["My dog is small. It is happy.", "The cat is hungry. It is sleeping.",
+             "The soup is fresh. It is good.", "The cake is sweet. It is great."]
+
+
+def vector_of(model, sentence, word):
+    """BERT's final hidden state at the first occurrence of `word` (a single WordPiece) in the sentence."""
+    ids, _ = tok.encode_single(sentence)
+    hidden, _, _ = model.bert.forward(np.array([ids]))
+    return hidden[0, ids.index(tok.token_to_id(word))].astype(np.float64)
+
+
+for name, model in (("random init", fresh), ("pretrained", pretrained)):
+    vectors = unit_rows(np.stack([vector_of(model, s, "it") for s in sentences]))
+    print(f"{name}: cosine similarity of 'it' across the four sentences\n{np.round(vectors @ vectors.T, 2)}")
+
+# %% [markdown]
+# The word is the same, its vectors are not: each mixes in its sentence. Whether "it" after an animal is
+# nearer to "it" after another animal than to "it" after food is what the numbers above say; a tiny
+# 2-layer model trained for minutes mixes in mostly its near neighbours.
+#
+# ## 3. Frozen features and a linear classifier
+#
+# ELMo's recipe: keep the pretrained model fixed, compute its vectors for each sentence, and train only
+# a linear classifier on them. Here the feature of a sentence is the mean of BERT's final hidden states
+# over its tokens; the classifier is one `Linear` layer trained with cross-entropy and AdamW (a few
+# lines, below). The same classifier on the random-initialisation BERT's features is the baseline:
+# a random network already gives the classifier some features (which words occur), so the difference
+# is what pretraining added.
+
+# %%
+def features(model, texts):
+    """(n, d) mean of the final hidden states over each text's tokens."""
+    rows = []
+    for text in texts:
+        ids, _ = tok.encode_single(text)
+        hidden, _, _ = model.bert.forward(np.array([ids]))
+        rows.append(hidden[0].mean(axis=0))
+    return np.stack(rows).astype(np.float32)
+
+
+def linear_probe(train_x, train_y, test_x, test_y, steps=300, seed=0):
+    """Test accuracy of a linear classifier trained on frozen features (full-batch AdamW)."""
+    mean, std = train_x.mean(0), train_x.std(0) + 1e-6
+    layer = Linear(train_x.shape[1], int(train_y.max()) + 1, rng=np.random.default_rng(seed))
+    optimizer = AdamW(layer, lr=1e-2, weight_decay=0.0)
+    for _ in range(steps):
+        logits, cache = layer.forward((train_x - mean) / std)
+        loss, loss_cache = F.cross_entropy_forward(logits, train_y)
+        optimizer.zero_grad()
+        layer.backward(F.cross_entropy_backward(1.0, loss_cache), cache)
+        optimizer.step()
+    logits, _ = layer.forward((test_x - mean) / std)
+    return float(np.mean(logits.argmax(-1) == test_y))
+
+
+N_TRAIN, N_TEST = 500, 300
+probe_scores = {}
+for task in ("sentiment", "acceptability"):
+    train, test = load_task(task, "train")[:N_TRAIN], load_task(task, "test")[:N_TEST]
+    ys = [np.array([e["label"] for e in split]) for split in (train, test)]
+    for name, model in (("random init", fresh), ("pretrained", pretrained)):
+        xs = [features(model, [e["text"] for e in split]) for split in (train, test)]
+        probe_scores[task, name] = linear_probe(xs[0], ys[0], xs[1], ys[1])
+    print(f"{task:14s} linear classifier on frozen features: random init {probe_scores[task, 'random init']:.2f}, "
+          f"pretrained {probe_scores[task, 'pretrained']:.2f}")
+assert probe_scores["acceptability", "pretrained"] > probe_scores["acceptability", "random init"] + 0.05, \
+    "the text says pretrained features carry agreement"
+
+# %% [markdown]
+# FROZEN_TEXT
+#
+# Finetuning (notebooks 2, 4 and 5) goes further: it trains the whole model on the task, so the features
+# themselves adapt.
