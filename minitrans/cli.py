@@ -252,8 +252,9 @@ def run_sample(args):
 
 
 def add_quickstart(sub):
-    p = sub.add_parser("quickstart", help="train small models end to end and show what they learned")
-    p.add_argument("--fast", action="store_true", help="a much shorter run (for tests)")
+    p = sub.add_parser("quickstart", help="what pretraining buys: the shipped GPT and BERT against random "
+                                          "init and training from scratch, then a tiny T5 (a few minutes)")
+    p.add_argument("--fast", action="store_true", help="a seconds-long smoke run (for tests)")
     p.add_argument("--out", default="runs/quickstart")
     p.set_defaults(handler=run_quickstart)
 

@@ -43,7 +43,8 @@ from minitrans.recipes.gpt_finetune import finetune_gpt
 from minitrans.recipes.shipped import shipped_path
 
 PRETRAINED = str(shipped_path("gpt"))
-TASK = "TASK_NAME"
+TASK = "sentiment"
+EPOCHS = 5
 
 
 def test_accuracy(checkpoint, n_train, lm_weight=0.5, epochs=EPOCHS):
@@ -59,7 +60,7 @@ def test_accuracy(checkpoint, n_train, lm_weight=0.5, epochs=EPOCHS):
 # Each row is one finetuning run on the same labelled examples, scored on the same test set.
 
 # %%
-N_TRAIN = N_ABLATION
+N_TRAIN = 200
 rows = {"pretrained, with the auxiliary LM loss (λ = 0.5)": test_accuracy(PRETRAINED, N_TRAIN, 0.5),
         "pretrained, without it (λ = 0)": test_accuracy(PRETRAINED, N_TRAIN, 0.0),
         "from scratch, with it (λ = 0.5)": test_accuracy(None, N_TRAIN, 0.5)}
@@ -77,7 +78,7 @@ assert pretrained_row > scratch_row + 0.05, "the text says pretraining helps"
 # labels are few; with enough labels, a model from scratch catches up on a task this simple.
 
 # %%
-sizes = SIZES
+sizes = [50, 200, 800]
 curves = {"pretrained": [], "from scratch": []}
 for n in sizes:
     curves["pretrained"].append(rows["pretrained, with the auxiliary LM loss (λ = 0.5)"] if n == N_TRAIN

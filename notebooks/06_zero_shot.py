@@ -141,7 +141,7 @@ def measure(gpt, step):
     print(f"step {step:5d}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in curves.items()))
 
 
-gpt, _, trainer = gpt_recipe(until=0)          # the shipped GPT's run, at its random initialisation
+gpt, _, trainer = gpt_recipe(until=0, progress=False)         # the shipped GPT's run, at its random initialisation
 for stage in stages:
     trainer.run(until=stage)
     gpt.eval()

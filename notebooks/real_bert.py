@@ -16,7 +16,11 @@
 # %% [markdown]
 # # A real BERT in NumPy: all-MiniLM-L6-v2
 #
-# The BERT of `bert_toyworld.ipynb` was pretrained here, on the toy world, in a few minutes. This notebook
+# *Runtime: about a minute on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine), after
+# the model package is installed.*
+#
+# The BERT of `02_bert.ipynb` was pretrained with minitrans, on the toy world (minitrans's synthetic
+# world of people, invented countries and restaurants, and a corpus about it), in minutes. This notebook
 # loads a BERT that was pretrained elsewhere, on a billion sentence pairs: **all-MiniLM-L6-v2**
 # (6 layers, 384 wide, 12 heads, 22.7M parameters), a sentence-embedding model. `minitrans.interop.load_hf`
 # reads its Hugging Face folder (`config.json`, `model.safetensors`, `vocab.txt`) into the same `BertModel`
@@ -28,7 +32,7 @@
 # 1. look inside: configuration, tokenizer, parameter count
 # 2. semantic search over toy-world sentences
 # 3. attention maps
-# 4. finetuning in NumPy on a toy-world task, next to the tiny BERT pretrained here
+# 4. finetuning in NumPy on a toy-world task, next to the tiny BERT pretrained with minitrans
 # 5. the way out: `save_hf`
 
 # %%
@@ -110,7 +114,7 @@ print("where 'her' looks in the last layer (mean over heads):",
 # %%
 from minitrans.models import BertForSequenceClassification
 from minitrans.optim import AdamW
-from minitrans.recipes.bert import pretrain_bert
+from minitrans.recipes.shipped import load_shipped, shipped_record
 from minitrans.recipes.bert_finetune import sequence_batcher
 from minitrans.recipes.finetune import load_splits, predict_all
 
@@ -147,16 +151,15 @@ results["all-MiniLM-L6-v2 (22.7M, pretrained elsewhere)"] = (before, accuracy(mi
 print(f"MiniLM: {STEPS} steps in {time.perf_counter() - start:.0f} s, loss {losses[0]:.3f} -> {np.mean(losses[-4:]):.3f}")
 
 # %%
-# the tiny BERT, pretrained here on the toy world: a short run of 400 steps (bert_toyworld.ipynb runs 1500,
-# the README's tables 16000), then the same head, loop and examples
-start = time.perf_counter()
-pretrained, tiny_tok, _ = pretrain_bert("toyworld", "tiny", iters=400, batch_size=16, progress=False)
-print(f"tiny BERT pretrained in {time.perf_counter() - start:.0f} s")
+# the tiny BERT that minitrans ships, pretrained on the toy world (data/pretrained/bert.safetensors),
+# then the same head, loop and examples
+pretrained, tiny_tok = load_shipped("bert")
+print(f"tiny BERT: {shipped_record('bert')['step']} steps of pretraining on the toy world")
 tiny_head = BertForSequenceClassification(pretrained.bert, num_labels=2, seed=0)
 tiny_batches = sequence_batcher(TASK, tiny_tok, 64)
 before = accuracy(tiny_head, tiny_batches)
 finetune(tiny_head, tiny_batches, lr=1e-3)
-results[f"tiny BERT ({pretrained.bert.num_parameters() / 1e6:.2f}M, pretrained here)"] = (before, accuracy(tiny_head, tiny_batches))
+results[f"tiny BERT ({pretrained.bert.num_parameters() / 1e6:.2f}M, pretrained on the toy world)"] = (before, accuracy(tiny_head, tiny_batches))
 
 print(f"{TASK}, {N_TRAIN} labelled examples, {STEPS} steps; accuracy on {len(dev)} dev examples")
 print(f"{'model':<48}{'before':>8}{'after':>8}")

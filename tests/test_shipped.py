@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from minitrans.models import GPT, BertForPreTraining
-from minitrans.recipes.shipped import (FIRST_STEPS, RECIPES, load_shipped, shipped_path, shipped_record,
+from minitrans.recipes.shipped import (FIRST_STEPS, RECIPES, SHIPPED_STEPS, load_shipped, shipped_path, shipped_record,
                                        training_settings, write_shipped)
 from minitrans.checkpoint import load_checkpoint
+
+PROBE_MARGIN = {"gpt": 0.1, "bert": 0.1}   # what the quickstart's tables show, with room to spare
 
 
 @pytest.mark.parametrize("family", sorted(RECIPES))
@@ -21,8 +23,8 @@ def test_shipped_file_is_what_its_recipe_makes(family):
     assert record["command"] == "minitrans data pretrained"
     assert record["train_config"] == training_settings(settings()), \
         f"the {family} recipe's settings changed since {shipped_path(family)} was made: run `minitrans data pretrained`"
-    assert record["step"] == settings().iters
-    model, tok, trainer = RECIPES[family][0](until=FIRST_STEPS)
+    assert record["step"] == SHIPPED_STEPS[family]
+    model, tok, trainer = RECIPES[family][0](until=FIRST_STEPS, progress=False)
     assert tok.to_dict() == record["tokenizer"]
     assert type(trainer.model_config).from_dict(record["config"]) == trainer.model_config
     losses = [r["loss"] for r in trainer.history if r["split"] == "train"]
@@ -42,7 +44,7 @@ def test_load_shipped_gives_models_in_eval_mode_and_names_a_missing_file(tmp_pat
 
 
 def test_write_shipped_keeps_weights_and_the_record(tmp_path):
-    model, tok, trainer = RECIPES["gpt"][0](until=3)
+    model, tok, trainer = RECIPES["gpt"][0](until=3, progress=False)
     path = write_shipped(tmp_path / "gpt.safetensors", model, tok, trainer)
     again, _ = load_shipped("gpt", tmp_path)
     for (_, a), (_, b) in zip(model.named_parameters(), again.named_parameters()):
@@ -50,3 +52,11 @@ def test_write_shipped_keeps_weights_and_the_record(tmp_path):
     record = shipped_record("gpt", tmp_path)
     assert record["step"] == 3 and len(record["first_losses"]) == 3
     assert load_checkpoint(path).optimizer_state is None
+
+
+@pytest.mark.parametrize("family", sorted(RECIPES))
+def test_shipped_models_beat_their_random_initialisation_on_the_probes(family):
+    from minitrans.recipes import bert, gpt
+    model, tok = load_shipped(family)
+    report = (gpt if family == "gpt" else bert).probe_report(model, tok)
+    assert report["pretrained"]["all"] > report["random init"]["all"] + PROBE_MARGIN[family]

@@ -36,21 +36,24 @@ def bert_settings(progress=True):
                              eval_interval=1000, eval_iters=10, progress=progress)
 
 
-def gpt_recipe(until=None):
-    """The shipped GPT: 'baby' (4 layers, 4 heads, 128 wide, block 64), byte-level BPE of 600 ids,
-    batch 16, 3000 steps of the baby-GPT training settings -> (model, tokenizer, trainer)."""
+def gpt_recipe(until=None, progress=True):
+    """The shipped GPT's run: 'baby' (4 layers, 4 heads, 128 wide, block 64), byte-level BPE of 600 ids,
+    batch 16, the baby-GPT training settings, stopped at step `until` (None: the end of the schedule)
+    -> (model, tokenizer, trainer)."""
     return pretrain_gpt("toyworld", "bpe", "baby", batch_size=16, vocab_size=600, block_size=64,
-                        train_config=gpt_settings(progress=until is None), until=until)
+                        train_config=gpt_settings(progress), until=until)
 
 
-def bert_recipe(until=None):
-    """The shipped BERT: 'tiny' (2 layers, 2 heads, 64 wide), WordPiece of 1000 ids, masked LM (80/10/10)
-    + next sentence prediction, 16000 steps of the BERT recipe's settings -> (model, tokenizer, trainer)."""
+def bert_recipe(until=None, progress=True):
+    """The shipped BERT's run: 'tiny' (2 layers, 2 heads, 64 wide), WordPiece of 1000 ids, masked LM
+    (80/10/10) + next sentence prediction on batches of 32 pairs, the BERT recipe's training settings,
+    stopped at step `until` (None: the end of the schedule) -> (model, tokenizer, trainer)."""
     return pretrain_bert("toyworld", "tiny", vocab_size=1000, batch_size=32, max_len=128, passes=4, dropout=0.0,
-                         train_config=bert_settings(progress=until is None), until=until)
+                         train_config=bert_settings(progress), until=until)
 
 
 # family: (train it, its TrainConfig, load it)
+SHIPPED_STEPS = {"gpt": 3000, "bert": 16000}      # the step of its run at which each file was saved
 RECIPES = {"gpt": (gpt_recipe, gpt_settings, load_gpt), "bert": (bert_recipe, bert_settings, load_bert)}
 
 
@@ -84,7 +87,7 @@ def write_shipped(path, model, tokenizer, trainer):
 def make_shipped(family, folder=None):
     """Train `family` ('gpt' or 'bert') with its recipe and write its shipped file -> the path."""
     check_family(family)
-    model, tok, trainer = RECIPES[family][0]()
+    model, tok, trainer = RECIPES[family][0](until=SHIPPED_STEPS[family])
     return write_shipped(shipped_path(family, folder), model, tok, trainer)
 
 
