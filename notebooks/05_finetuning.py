@@ -48,10 +48,10 @@ EPOCHS = 5
 
 
 def test_accuracy(checkpoint, n_train, lm_weight=0.5, epochs=EPOCHS):
-    """Test accuracy of the GPT finetuned on the first n_train examples of TASK."""
+    """Test accuracy (on 300 test examples) of the GPT finetuned on the first n_train examples of TASK."""
     with contextlib.redirect_stdout(io.StringIO()):      # keep the per-evaluation lines out of the notebook
         scores, _ = finetune_gpt(TASK, checkpoint, lm_weight=lm_weight, n_train=n_train, epochs=epochs,
-                                 progress=False)
+                                 n_eval=300, progress=False)
     return scores["test"]["accuracy"]
 
 # %% [markdown]

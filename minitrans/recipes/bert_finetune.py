@@ -192,11 +192,7 @@ def finetune_bert(task="sentiment", checkpoint=None, preset="tiny", vocab_size=1
     task = ALIASES.get(task, task)
     if task not in KIND:
         raise ValueError(f"BERT finetuning supports {sorted(KIND) + sorted(ALIASES)}, got {task!r}")
-    train, dev, test = load_splits(task, n_train)
-    if n_eval is not None:
-        if not isinstance(n_eval, int) or n_eval < 1:
-            raise ValueError(f"n_eval must be a positive int, got {n_eval!r}")
-        dev, test = dev[:n_eval], test[:n_eval]
+    train, dev, test = load_splits(task, n_train, n_eval)
     bert, tok = prepare_bert(checkpoint, preset, vocab_size, seed)
     head = build_head(task, bert, seed)
     max_len = bert.config.max_position

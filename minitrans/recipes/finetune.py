@@ -29,16 +29,21 @@ def score(task, predictions, labels):
     return {name: float(METRICS[name](np.asarray(predictions), np.asarray(labels))) for name in SCORES[task]}
 
 
-def load_splits(task, n_train=None):
-    """(train, dev, test) example lists of a toy-world task; n_train keeps the first n training examples."""
+def load_splits(task, n_train=None, n_eval=None):
+    """(train, dev, test) example lists of a toy-world task; n_train keeps the first n training examples,
+    n_eval the first n dev and test examples."""
     if task not in SCORES:
         raise ValueError(f"task must be one of {sorted(SCORES)}, got {task!r}")
-    train = load_task(task, "train")
+    train, dev, test = (load_task(task, split) for split in ("train", "dev", "test"))
     if n_train is not None:
         if n_train < 1 or n_train > len(train):
             raise ValueError(f"n_train must be in [1, {len(train)}], got {n_train}")
         train = train[:n_train]
-    return train, load_task(task, "dev"), load_task(task, "test")
+    if n_eval is not None:
+        if not isinstance(n_eval, int) or n_eval < 1:
+            raise ValueError(f"n_eval must be a positive int, got {n_eval!r}")
+        dev, test = dev[:n_eval], test[:n_eval]
+    return train, dev, test
 
 
 def predict_all(head, make_batch, examples, batch_size=64):

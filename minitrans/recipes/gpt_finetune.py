@@ -52,14 +52,15 @@ def gpt_batcher(task, tok):
 
 
 def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
-                 lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None):
+                 lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None):
     """Finetune a GPT (pretrained from `checkpoint`, or from scratch when None) on a toy-world task.
 
+    n_train: use the first n training examples; n_eval: score on the first n dev and test examples only.
     Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
     """
     if task not in KIND:
         raise ValueError(f"GPT finetuning supports {sorted(KIND)}, got {task!r}")
-    train, dev, test = load_splits(task, n_train)
+    train, dev, test = load_splits(task, n_train, n_eval)
     gpt, tok = prepare_gpt(checkpoint, seed=seed)
     if SPECIALS[0] not in tok:
         tok.add_special_tokens(SPECIALS)

@@ -65,8 +65,9 @@ def quickstart_gpt(fast=False):
     print("word-guessing probes, accuracy (a GPT picks the filled-in sentence it finds most likely):")
     print(format_report(gpt.probe_report(model, tok, probes), PHENOMENA))
     n_train = 16 if fast else GPT_EXAMPLES
-    scores = [quiet(finetune_gpt, GPT_TASK, start, n_train=n_train, epochs=1 if fast else 5, progress=False)[0]
-              ["test"]["accuracy"] for start in (None, str(shipped_path("gpt")))]
+    scores = [quiet(finetune_gpt, GPT_TASK, start, n_train=n_train, n_eval=50 if fast else 300,
+                    epochs=1 if fast else 5, progress=False)[0]["test"]["accuracy"]
+              for start in (None, str(shipped_path("gpt")))]
     print_finetuning(GPT_TASK, n_train, scores)
     return scores
 
@@ -84,7 +85,7 @@ def quickstart_bert(fast=False):
     print("word-guessing probes, accuracy (BERT scores each candidate's pieces at [MASK]s):")
     print(format_report(bert.probe_report(model, tok, probes), PHENOMENA))
     n_train = 16 if fast else BERT_EXAMPLES
-    scores = [quiet(finetune_bert, BERT_TASK, start, n_train=n_train, n_eval=50 if fast else None,
+    scores = [quiet(finetune_bert, BERT_TASK, start, n_train=n_train, n_eval=50 if fast else 300,
                     epochs=1 if fast else 5, lr=1e-3, progress=False)[0]["test"]["accuracy"]
               for start in (None, str(shipped_path("bert")))]
     print_finetuning(BERT_TASK, n_train, scores)
