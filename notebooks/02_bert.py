@@ -127,7 +127,10 @@ display(Image(plot_history(record["evaluations"], "bert_mlm_acc.png", metric="ml
                            title="shipped BERT: accuracy at the masked positions")))
 
 # %%
-for prompt in ["[MASK] is the capital of Borovia.", "Jack works at Bank of [MASK].",
+corpus_text = "\n".join(sentence for doc in load_corpus() for sentence in doc)
+for fact in ["Lisk is a small town in Borovia", "People in Borovia speak Dorsh", "Jack works at Bank of Borovia"]:
+    print(f"the corpus says {fact!r} {corpus_text.count(fact)} times")
+for prompt in ["Lisk is a small town in [MASK].", "People in Borovia speak [MASK].", "Jack works at Bank of [MASK].",
                "The dogs near the cat [MASK] happy.", "Mary called Tom because she missed [MASK]."]:
     answers = ", ".join(f"{word} ({p:.2f})" for word, p in fill_mask(model, tok, prompt, top_k=4))
     print(f"{prompt:45s} {answers}")

@@ -69,7 +69,7 @@ print("tiny", f"{count_t5_parameters(T5Config.preset('tiny', vocab_size=tok.voca
 # ## Pretraining with span corruption
 
 # %%
-cfg = TrainConfig(iters=400, lr=3e-3, min_lr=3e-4, warmup=40, weight_decay=0.01, eval_interval=100,
+cfg = TrainConfig(iters=200, lr=3e-3, min_lr=3e-4, warmup=20, weight_decay=0.01, eval_interval=50,
                   eval_iters=5, out_dir="runs/t5-pretrain", progress=False)
 pre_model, tok, pre = pretrain_t5("toyworld", "tiny", train_config=cfg)
 steps = [r["step"] for r in pre.history if r["split"] == "train"]
@@ -88,7 +88,7 @@ for task in ("sentiment", "entailment", "similarity", "ner"):
     print(to_text(task, load_task(task, "train")[0]))
 
 # %%
-scores, model, tok, trainer = multitask_t5(checkpoint=str(pre.checkpoint_path), iters=400, n_eval=50,
+scores, model, tok, trainer = multitask_t5(checkpoint=str(pre.checkpoint_path), iters=300, n_eval=50,
                                            out_dir="runs/t5-multitask", progress=False)
 for task, metrics in scores.items():
     print(f"{task:14s}", ", ".join(f"{k} {v:.2f}" for k, v in metrics.items()))

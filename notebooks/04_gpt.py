@@ -119,10 +119,10 @@ print(f"\n{known:.0%} of the {len(words)} words sampled are words of the corpus"
 assert known > 0.9, "the text says that almost every sampled word is a word of the toy world"
 
 # %% [markdown]
-# Almost every sampled word is a real toy-world word and the sentences are mostly grammatical: the model
-# has learned spelling, word order and agreement. The facts are another matter: a sample may send Jack to
-# a bank he does not work at. Next-token prediction on 5,000 documents teaches form quickly and
-# knowledge slowly (notebook 6 measures how the model's zero-shot answers improve during pretraining).
+# Almost every sampled word is a toy-world word and the sentences are grammatical: the model has learned
+# spelling, word order and agreement. Many samples also state facts of the world that the corpus repeats
+# (where someone works, which city belongs to which country): next-token prediction stores what it
+# must predict. Whether it can *use* what it stored without any finetuning is the question of notebook 6.
 #
 # ## 3. Input transformations: every task as one sequence
 #

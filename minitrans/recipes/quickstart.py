@@ -21,8 +21,8 @@ from .shipped import load_shipped, shipped_path, shipped_record
 from .t5 import answer, multitask_t5, pretrain_t5
 
 PROMPTS = ["Jack works at", "The capital of Borovia is", "Kate ate at the"]
-MASK_PROMPTS = ["[MASK] is the capital of Borovia.",            # knowledge
-                "Jack works at Bank of [MASK].",                # knowledge
+MASK_PROMPTS = ["Lisk is a small town in [MASK].",              # knowledge: the corpus says Borovia 32 times
+                "Jack works at Bank of [MASK].",                # knowledge: Borovia, 45 times
                 "The dogs near the cat [MASK] happy.",          # agreement
                 "Mary called Tom because she missed [MASK]."]   # pronoun
 # the task each family is finetuned on, with how many labelled examples: one where pretraining helps
