@@ -16,7 +16,8 @@
 # %% [markdown]
 # # 1. Representations: from word vectors to contextual ones
 #
-# *Runtime: under a minute on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine).*
+# *Runtime: under one minute on a 2-core machine (measured while it was shared with other work, so slower
+# than alone).*
 #
 # The lecture starts from the question: what does a model's input look like after pretraining? A word
 # vector (word2vec, GloVe) gives each word one vector, whatever its sentence. A contextual model (ELMo,
@@ -122,14 +123,21 @@ def vector_of(model, sentence, word):
     return hidden[0, ids.index(tok.token_to_id(word))].astype(np.float64)
 
 
+similarities = {}
 for name, model in (("random init", fresh), ("pretrained", pretrained)):
     vectors = unit_rows(np.stack([vector_of(model, s, "it") for s in sentences]))
-    print(f"{name}: cosine similarity of 'it' across the four sentences\n{np.round(vectors @ vectors.T, 2)}")
+    similarities[name] = vectors @ vectors.T
+    print(f"{name}: cosine similarity of 'it' across the four sentences\n{np.round(similarities[name], 2)}")
+same = similarities["pretrained"][[0, 2], [1, 3]]                      # animal-animal, food-food
+across = similarities["pretrained"][:2, 2:]                           # animal-food
+assert same.min() > across.max(), "the text says 'it' is nearer to 'it' of the same kind of referent"
 
 # %% [markdown]
-# The word is the same, its vectors are not: each mixes in its sentence. Whether "it" after an animal is
-# nearer to "it" after another animal than to "it" after food is what the numbers above say; a tiny
-# 2-layer model trained for minutes mixes in mostly its near neighbours.
+# At random initialisation the vector of "it" is nearly the same wherever it stands (the attention of an
+# untrained model mixes in almost nothing). After pretraining the same word has a different vector in
+# each sentence, and "it" after an animal is nearer to "it" after another animal than to "it" after a
+# food: the vector carries what the word refers to. That is what a contextual representation adds to a
+# word vector.
 #
 # ## 3. Frozen features and a linear classifier
 #
@@ -180,7 +188,10 @@ assert probe_scores["acceptability", "pretrained"] > probe_scores["acceptability
     "the text says pretrained features carry agreement"
 
 # %% [markdown]
-# FROZEN_TEXT
+# On acceptability, the pretrained features carry what the random ones do not: whether subject and verb
+# agree, which masked LM practised on every sentence. On sentiment they add nothing here: the mean over the
+# tokens of any network, even a random one, keeps which words occur, and the toy reviews' negations and
+# contrasts ("not bad, but ...") need more than a linear read-out of an average.
 #
 # Finetuning (notebooks 2, 4 and 5) goes further: it trains the whole model on the task, so the features
 # themselves adapt.

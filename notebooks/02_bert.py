@@ -16,9 +16,9 @@
 # %% [markdown]
 # # 2. BERT: a bidirectional encoder trained to fill in blanks
 #
-# *Runtime: about a minute on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine). The BERT
-# comes pretrained with minitrans (`data/pretrained/bert.safetensors`, remade by `minitrans data pretrained`);
-# pretraining it again takes longer than a notebook should.*
+# *Runtime: under four minutes on a 2-core machine (measured while it was shared with other work, so
+# slower than alone). The BERT comes pretrained with minitrans (`data/pretrained/bert.safetensors`, remade
+# by `minitrans data pretrained`); pretraining it again takes longer than a notebook should.*
 #
 # BERT reads the whole sentence at once: every token attends to every other, left and right. It cannot
 # be trained to predict the next token (it would see it), so it is trained to fill in blanks (the
@@ -130,13 +130,21 @@ display(Image(plot_history(record["evaluations"], "bert_mlm_acc.png", metric="ml
 corpus_text = "\n".join(sentence for doc in load_corpus() for sentence in doc)
 for fact in ["Lisk is a small town in Borovia", "People in Borovia speak Dorsh", "Jack works at Bank of Borovia"]:
     print(f"the corpus says {fact!r} {corpus_text.count(fact)} times")
+best = {}
 for prompt in ["Lisk is a small town in [MASK].", "People in Borovia speak [MASK].", "Jack works at Bank of [MASK].",
                "The dogs near the cat [MASK] happy.", "Mary called Tom because she missed [MASK]."]:
-    answers = ", ".join(f"{word} ({p:.2f})" for word, p in fill_mask(model, tok, prompt, top_k=4))
-    print(f"{prompt:45s} {answers}")
+    answers = fill_mask(model, tok, prompt, top_k=4)
+    best[prompt] = answers[0][0]
+    print(f"{prompt:45s} " + ", ".join(f"{word} ({p:.2f})" for word, p in answers))
+assert list(best.values())[:3] == ["borovia", "dorsh", "borovia"], "the text says the repeated facts come back"
+assert best["The dogs near the cat [MASK] happy."] in ("are", "were") and best[
+    "Mary called Tom because she missed [MASK]."] == "him", "the text says agreement and the pronoun are right"
 
 # %% [markdown]
-# BANK_OF_MASK_TEXT
+# The facts the corpus repeats come back as the top answers: Lisk is in Borovia, people there speak Dorsh,
+# Jack works at Bank of Borovia (the runners-up are other countries and languages: the model knows the kind
+# of word before the exact one). The verb after "The dogs near the cat" is plural although the nearest
+# noun is singular, and the pronoun for Tom is "him": both sides of the blank were used.
 #
 # ### Word-guessing probes
 #
@@ -151,10 +159,16 @@ probe = load_probes("coreference")[1]
 print(probe.text, "->", dict(zip(probe.candidates, masked_probe_scores(model, tok, probe).round(2).tolist())))
 report = probe_report(model, tok)
 display(Markdown(format_report(report, PHENOMENA)))
-assert report["pretrained"]["all"] > report["random init"]["all"] + 0.1, "the text says pretraining beats random init"
+gain = {p: report["pretrained"][p] - report["random init"][p] for p in PHENOMENA}
+assert min(gain[p] for p in ("syntax", "coreference", "knowledge", "commonsense")) > 0.1, "the text says these rise"
+assert max(abs(gain[p]) for p in ("numbers", "sentiment")) < 0.1, "the text says these stay at the baseline"
 
 # %% [markdown]
-# PROBES_TEXT
+# Pretraining lifts syntax, coreference, knowledge and commonsense well above the same model at random
+# initialisation (knowledge most: the probes ask facts the corpus states in other words). Numbers
+# (arithmetic) and the sentiment probes (reviews that turn on "not" or "but") stay at the baseline: masked
+# LM on this corpus teaches a small model which words go where, not how to add or how a contrast turns a
+# review. The README's table shows the same model after all 16,000 steps of its schedule.
 #
 # ## 4. Four finetuning heads
 #
@@ -186,16 +200,16 @@ for task, make_batch in batchers.items():
 # which masked LM practises on every sentence):
 
 # %%
-N_TRAIN = 500
+N_TRAIN = 2000
 scores = {}
 for name, start in (("from scratch", None), ("pretrained", str(shipped_path("bert")))):
-    result, _ = finetune_bert("acceptability", start, n_train=N_TRAIN, n_eval=300, epochs=4, progress=False)
+    result, _ = finetune_bert("acceptability", start, n_train=N_TRAIN, n_eval=300, epochs=3, progress=False)
     scores[name] = result["test"]["accuracy"]
     print(f"acceptability, {N_TRAIN} examples, {name:12s}: test accuracy {scores[name]:.2f}")
 assert scores["pretrained"] > scores["from scratch"] + 0.1, "the text says pretraining helps acceptability"
 
 # %% [markdown]
-# From scratch, 500 sentences are far too few to discover agreement; the pretrained BERT already knows it.
+# From scratch, 2,000 labelled sentences are too few to discover agreement; the pretrained BERT already knows it.
 #
 # ## 5. Can BERT generate text?
 #

@@ -16,8 +16,8 @@
 # %% [markdown]
 # # 3. T5: every task as text
 #
-# *Runtime: about two minutes on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine):
-# a tiny T5 is pretrained and trained on every task here, briefly.*
+# *Runtime: under five minutes on a 2-core machine (measured while it was shared with other work, so
+# slower than alone). A tiny T5 is pretrained and trained on every task here, briefly.*
 #
 # BERT reads, GPT writes; T5 does both. An encoder reads the input, a decoder writes the answer, and *every*
 # task — sentiment, entailment, question answering, similarity scores, named entities — becomes text in,

@@ -16,9 +16,9 @@
 # %% [markdown]
 # # 4. GPT: a decoder that learns by predicting the next token
 #
-# *Runtime: about a minute on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine); no
-# pretraining happens here: the GPT comes pretrained with minitrans (`data/pretrained/gpt.safetensors`,
-# remade by `minitrans data pretrained`).*
+# *Runtime: under one minute on a 2-core machine (measured while it was shared with other work, so slower
+# than alone). No pretraining happens here: the GPT comes pretrained with minitrans
+# (`data/pretrained/gpt.safetensors`, remade by `minitrans data pretrained`).*
 #
 # GPT reads left to right: every position may attend only to the positions before it (a causal mask),
 # and the model is trained to predict each next token. In this notebook we

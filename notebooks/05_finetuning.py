@@ -16,8 +16,8 @@
 # %% [markdown]
 # # 5. Finetuning, and what each ingredient buys
 #
-# *Runtime: two to three minutes on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine):
-# a dozen short finetuning runs of the small GPT.*
+# *Runtime: under FIVE_BOUND on a 2-core machine (measured while it was shared with other work, so slower
+# than alone). A dozen short finetuning runs of the small GPT.*
 #
 # The GPT paper's ablation asks which ingredients of its recipe matter: pretraining, the auxiliary
 # language-model loss during finetuning, and the Transformer itself (against an LSTM). This notebook

@@ -16,8 +16,8 @@
 # %% [markdown]
 # # A real BERT in NumPy: all-MiniLM-L6-v2
 #
-# *Runtime: about a minute on a 2-core laptop (under RUNTIME_BOUND on a busy shared 2-core machine), after
-# the model package is installed.*
+# *Runtime: under three minutes on a 2-core machine (measured while it was shared with other work, so
+# slower than alone). After the model package is installed.*
 #
 # The BERT of `02_bert.ipynb` was pretrained with minitrans, on the toy world (minitrans's synthetic
 # world of people, invented countries and restaurants, and a corpus about it), in minutes. This notebook

@@ -27,7 +27,7 @@ MASK_PROMPTS = ["Lisk is a small town in [MASK].",              # knowledge: the
                 "Mary called Tom because she missed [MASK]."]   # pronoun
 # the task each family is finetuned on, with how many labelled examples: one where pretraining helps
 GPT_TASK, GPT_EXAMPLES = "sentiment", 200
-BERT_TASK, BERT_EXAMPLES = "acceptability", 500
+BERT_TASK, BERT_EXAMPLES = "acceptability", 2000
 NEXT_STEPS = """Next:
   notebooks/README.md     the course notebooks, one per section of the lecture, in order
   minitrans experiment list    the lecture's studies (pretrained vs scratch, ablations, zero-shot), with tables and plots
@@ -86,7 +86,7 @@ def quickstart_bert(fast=False):
     print(format_report(bert.probe_report(model, tok, probes), PHENOMENA))
     n_train = 16 if fast else BERT_EXAMPLES
     scores = [quiet(finetune_bert, BERT_TASK, start, n_train=n_train, n_eval=50 if fast else 300,
-                    epochs=1 if fast else 5, lr=1e-3, progress=False)[0]["test"]["accuracy"]
+                    epochs=1 if fast else 3, lr=1e-3, progress=False)[0]["test"]["accuracy"]
               for start in (None, str(shipped_path("bert")))]
     print_finetuning(BERT_TASK, n_train, scores)
     return scores
