@@ -1,4 +1,4 @@
-"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, experiment."""
+"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, experiment, course."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import signal
 import sys
 
 from .files import make_directory
-from .recipes import bert, bert_finetune, gpt, gpt_finetune
+from .recipes import bert, bert_finetune, gpt, gpt_finetune, lstm
 from .recipes.runs import default_out_dir, defaults_of
 from .tuning import tune_cpu
 
@@ -89,6 +89,18 @@ def add_pretrain(sub):
     g.add_argument("--dropout", type=float, default=0.0)
     add_run_options(g, "gpt", gpt.default_train_config)
     g.set_defaults(handler=run_pretrain_gpt)
+    d = defaults_of(lstm.pretrain_lstm)
+    r = fam.add_parser("lstm", help="next-token prediction with an LSTM (--reverse: right to left, ELMo's backward LM)")
+    r.add_argument("--corpus", default=d["corpus"], help="toyworld, shakespeare, or a path to a text file")
+    r.add_argument("--tokenizer", default=d["tokenizer"], choices=["char", "bpe"])
+    r.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="for --tokenizer bpe")
+    r.add_argument("--preset", default=d["preset"])
+    r.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    r.add_argument("--block-size", type=positive_int, default=None, help="training window; default: the preset's")
+    r.add_argument("--reverse", action="store_true", help="read the corpus right to left (a backward LM)")
+    r.add_argument("--dropout", type=float, default=0.0)
+    add_run_options(r, "lstm", gpt.default_train_config)
+    r.set_defaults(handler=run_pretrain_lstm)
     d = defaults_of(bert.pretrain_bert)
     b = fam.add_parser("bert", help="masked LM (80/10/10) + next sentence prediction on sentence pairs")
     b.add_argument("--corpus", default=d["corpus"], help="toyworld, or a text file: a sentence a line, "
@@ -128,6 +140,18 @@ def run_pretrain_gpt(args):
     return 0
 
 
+def run_pretrain_lstm(args):
+    out, cfg = run_config(args, gpt.default_train_config, "lstm")
+    overrides = {"dropout": args.dropout}
+    if args.block_size is not None:
+        overrides["block_size"] = args.block_size
+    model, tok, trainer = lstm.pretrain_lstm(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
+                                             vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
+                                             reverse=args.reverse, **overrides)
+    print_run_summary(trainer, out)
+    return 0
+
+
 def print_run_summary(trainer, out, metrics=()):
     """Where the run's files are, its wall time, and its last validation evaluation."""
     print(f"checkpoint: {trainer.checkpoint_path}  loss curve: {out}/loss.png  log: {out}/log.jsonl")
@@ -153,7 +177,17 @@ def add_finetune(sub):
                    help="lambda of L_task + lambda * L_LM (0: no aux loss)")
     g.add_argument("--freeze-body", action="store_true", help="train only the task head")
     add_finetune_options(g, d)
-    g.set_defaults(handler=run_finetune_gpt)
+    g.set_defaults(handler=run_finetune_lm, finetune=gpt_finetune.finetune_gpt)
+    d = defaults_of(lstm.finetune_lstm)
+    r = fam.add_parser("lstm", help="GPT's recipe on an LSTM LM: task head on the extract token + aux LM loss")
+    r.add_argument("--task", default=d["task"], choices=sorted(gpt_finetune.KIND))
+    r.add_argument("--from", dest="checkpoint", default=None,
+                   help="a checkpoint written by `pretrain lstm`; without it the same LSTM starts from random weights")
+    r.add_argument("--lm-weight", type=float, default=d["lm_weight"],
+                   help="lambda of L_task + lambda * L_LM (0: no aux loss)")
+    r.add_argument("--freeze-body", action="store_true", help="train only the task head")
+    add_finetune_options(r, d)
+    r.set_defaults(handler=run_finetune_lm, finetune=lstm.finetune_lstm)
     d = defaults_of(bert_finetune.finetune_bert)
     b = fam.add_parser("bert", help="a task head on [CLS], on every token (ner) or on spans (qa)")
     b.add_argument("--task", default=d["task"],
@@ -220,11 +254,12 @@ def print_scores(scores):
         print(f"{split}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
 
 
-def run_finetune_gpt(args):
-    scores, _ = gpt_finetune.finetune_gpt(args.task, args.checkpoint, lm_weight=args.lm_weight, n_train=args.n_train,
-                                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                                          freeze_body=args.freeze_body, seed=args.seed,
-                                          progress=not args.no_progress, out_dir=finetune_out(args))
+def run_finetune_lm(args):
+    """`finetune gpt` and `finetune lstm`: args.finetune is finetune_gpt or finetune_lstm."""
+    scores, _ = args.finetune(args.task, args.checkpoint, lm_weight=args.lm_weight, n_train=args.n_train,
+                              epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                              freeze_body=args.freeze_body, seed=args.seed, progress=not args.no_progress,
+                              out_dir=finetune_out(args))
     print_scores(scores)
     return 0
 
@@ -279,6 +314,8 @@ def build_parser():
     add_embed(sub)
     from .experiments.cli import add_subcommand as add_experiment
     add_experiment(sub)
+    from .course.cli import add_subcommand as add_course
+    add_course(sub)
     return parser
 
 

@@ -190,6 +190,7 @@ def check_loss(model, loss_fn, eps=1e-3, max_entries=40, seed=0, zero_names=("k.
     loss_fn(backward) -> float: runs forward and the loss, and when `backward`
     is True also the backward pass that adds into every p.grad. Dropout
     generators are rewound before every call. The model must be float64.
+    Parameters with requires_grad=False (a frozen body) get no gradient and are not checked.
     Returns dict parameter name -> max relative error.
     """
     gens = [g for _, g in model.named_generators()]
@@ -202,7 +203,7 @@ def check_loss(model, loss_fn, eps=1e-3, max_entries=40, seed=0, zero_names=("k.
 
     model.zero_grad()
     run(True)
-    tensors = {name: (p.data, p.grad.copy()) for name, p in model.named_parameters()}
+    tensors = {name: (p.data, p.grad.copy()) for name, p in model.named_parameters() if p.requires_grad}
     return check_scalar_function(lambda: run(False), tensors, eps, max_entries, seed, zero_names)
 
 

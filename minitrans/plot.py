@@ -56,15 +56,35 @@ def plot_attention(probs, tokens, path, title="attention"):
     return save(fig, path)
 
 
-def plot_curves(curves, path, xlabel="labelled examples", ylabel="accuracy", title="", logx=True):
-    """Several named curves, e.g. learning curves: curves = {name: (xs, ys)}."""
+def plot_curves(curves, path, xlabel="labelled examples", ylabel="accuracy", title="", logx=True, errors=None):
+    """Several named curves, e.g. learning curves: curves = {name: (xs, ys)}; errors, if given,
+    {name: one error per point} drawn as error bars (e.g. the std over seeds)."""
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for name, (xs, ys) in curves.items():
-        ax.plot(xs, ys, "o-", label=name)
+        ax.errorbar(xs, ys, yerr=None if errors is None else errors[name], fmt="o-", capsize=3, label=name)
     if logx:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
+    return save(fig, path)
+
+
+def plot_bars(series, path, ylabel="accuracy", title="", errors=None):
+    """Grouped bars: one group per category, one bar per series. series = {name: {category: value}};
+    errors, if given, the same shape (drawn as error bars, e.g. the std over seeds)."""
+    names = list(series)
+    categories = list(next(iter(series.values())))
+    width = 0.8 / len(names)
+    x = np.arange(len(categories))
+    fig, ax = plt.subplots(figsize=(max(6.4, 1.1 * len(categories) * max(1, len(names) / 3)), 4))
+    for i, name in enumerate(names):
+        values = [series[name][c] for c in categories]
+        err = None if errors is None else [errors[name][c] for c in categories]
+        ax.bar(x + (i - (len(names) - 1) / 2) * width, values, width, yerr=err, capsize=2, label=name)
+    ax.set_xticks(x, categories)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     return save(fig, path)

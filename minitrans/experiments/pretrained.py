@@ -14,17 +14,31 @@ def _gpt(iters, out, progress):
     pretrain_gpt("toyworld", "bpe", "baby", batch_size=16, vocab_size=600, train_config=cfg, block_size=64)
 
 
+def _lstm(iters, out, progress, reverse=False):
+    from ..recipes.gpt import default_train_config
+    from ..recipes.lstm import pretrain_lstm
+    cfg = default_train_config(iters, out_dir=out, progress=progress)
+    pretrain_lstm("toyworld", "bpe", "baby", batch_size=16, vocab_size=600, train_config=cfg, block_size=64,
+                  reverse=reverse)
+
+
+def _lstm_backward(iters, out, progress):
+    _lstm(iters, out, progress, reverse=True)
+
+
 def _bert(iters, out, progress):
     from ..recipes.bert import pretrain_bert
     pretrain_bert("toyworld", "tiny", iters=iters, out_dir=out, progress=progress)
 
 
-RECIPES = {"gpt": (600, 20, _gpt), "bert": (3000, 20, _bert)}   # family: (full steps, quick steps, recipe)
+# family: (full steps, quick steps, recipe); the LSTM LMs (ELMo's biLM halves) get GPT's recipe and tokenizer
+RECIPES = {"gpt": (600, 20, _gpt), "bert": (3000, 20, _bert), "lstm": (600, 5, _lstm),
+           "lstm-backward": (600, 5, _lstm_backward)}
 
 
 def pretrained_checkpoint(family, root, quick=False, progress=True):
-    """The checkpoint path of `family` (gpt, bert) pretrained on the toy world under root/pretrained/:
-    made by the family's recipe the first time (the quick size when quick), reused afterwards."""
+    """The checkpoint path of `family` (gpt, bert, lstm, lstm-backward) pretrained on the toy world under
+    root/pretrained/: made by the family's recipe the first time (the quick size when quick), reused afterwards."""
     if family not in RECIPES:
         raise ValueError(f"family must be one of {sorted(RECIPES)}, got {family!r}")
     full, short, train = RECIPES[family]

@@ -41,6 +41,11 @@ class StudyResult:
         values = self.cells.get(row, {}).get(column, [])
         return float(np.mean(values)) if values else float("nan")
 
+    def std(self, row, column):
+        """The standard deviation over seeds of one cell (0 for one seed, nan if empty)."""
+        values = self.cells.get(row, {}).get(column, [])
+        return float(np.std(values, ddof=1)) if len(values) > 1 else (0.0 if values else float("nan"))
+
     def markdown(self):
         """The table as markdown: mean, and ± the standard deviation over seeds when there are several."""
         lines = ["| | " + " | ".join(self.columns) + " |", "|---|" + "---:|" * len(self.columns)]

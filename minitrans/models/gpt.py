@@ -5,8 +5,8 @@
           token embedding matrix (tied head)
 
 forward/backward follow the minitrans contract; `hidden_forward`/`head_forward`
-are exposed separately so that finetuning heads can read the final states and
-add their own gradient (L_task + lambda * L_LM).
+are exposed separately (causal_lm.py, shared with the LSTM LM) so that finetuning
+heads can read the final states and add their own gradient (L_task + lambda * L_LM).
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import ops
 from ..functional.checks import check_compute_dtype, check_token_batch
-from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
+from ..nn import Dropout, Embedding, LayerNorm, Linear, TransformerBlock
+from .causal_lm import CausalLM
 from .config import PresetConfig
 
 
@@ -69,7 +69,7 @@ def count_gpt_parameters(config):
     return total
 
 
-class GPT(Module):
+class GPT(CausalLM):
     """A GPT language model. forward(ids) -> (logits, cache); backward(dlogits, cache)."""
 
     def __init__(self, config: GPTConfig):
@@ -132,38 +132,6 @@ class GPT(Module):
         dx = self.drop.backward(dh, cache["dropout"])
         self.wte.backward(dx, cache["tok_emb"])
         self.wpe.backward(dx.sum(axis=0), cache["pos_emb"])
-
-    # ------------------------------------------------------------------ head
-    def head_forward(self, h):
-        """h: (B, T, C) -> logits: (B, T, V)."""
-        if self.lm_head is not None:
-            return self.lm_head.forward(h)
-        return ops.linear_forward(h, self.wte.weight.data.T)
-
-    def head_backward(self, dlogits, cache):
-        """dlogits: (B, T, V) -> dh: (B, T, C)."""
-        if self.lm_head is not None:
-            return self.lm_head.backward(dlogits, cache)
-        dh, dWt, _ = ops.linear_backward(dlogits, cache)
-        self.wte.weight.grad += dWt.T
-        return dh
-
-    # ------------------------------------------------------------ full model
-    def forward(self, ids, attention_mask=None, past_kv=None):
-        """ids: (B, T) -> logits: (B, T, V), cache."""
-        h, hidden_cache = self.hidden_forward(ids, attention_mask, past_kv)
-        logits, head_cache = self.head_forward(h)
-        return logits, {"hidden": hidden_cache, "head": head_cache}
-
-    def backward(self, dlogits, cache):
-        """dlogits: (B, T, V) -> None; fills every parameter's grad."""
-        self.hidden_backward(self.head_backward(dlogits, cache["head"]), cache["hidden"])
-
-    def loss(self, ids, targets, attention_mask=None):
-        """Forward and next-token cross-entropy. targets: (B, T), -100 ignored -> (loss, dlogits, cache)."""
-        logits, cache = self.forward(ids, attention_mask)
-        loss, loss_cache = ops.cross_entropy_forward(logits, targets)
-        return loss, ops.cross_entropy_backward(1.0, loss_cache), cache
 
     def attention_maps(self, cache):
         """Per layer the (B, H, T, T) attention probabilities of a forward cache, for plotting."""

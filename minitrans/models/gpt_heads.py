@@ -1,4 +1,4 @@
-"""Finetuning a pretrained GPT on a task, the GPT paper's recipe.
+"""Finetuning a pretrained GPT (or any left-to-right LM body: the LSTM LM) on a task, the GPT paper's recipe.
 
 Every task becomes one or more token sequences for the same body, through
 three special tokens: start, delimiter and extract.
@@ -11,7 +11,9 @@ three special tokens: start, delimiter and extract.
                  one score per choice                            -> softmax over the choices
 
 The head reads the final state of the extract token (the last real token of
-each right-padded sequence) and applies dropout and a linear layer. The
+each right-padded sequence) and applies dropout and a linear layer. It reads
+its body only through the interface of causal_lm.py (hidden_forward/backward,
+head_forward/backward, config.n_embd), so GPT and the LSTM LM share it. The
 objective is L_task + lm_weight * L_LM, where L_LM is the language-model loss
 over the input tokens (padding ignored); lm_weight = 0 turns it off.
 
@@ -36,25 +38,25 @@ from ..nn import Dropout, Linear, Module, Parameter
 KINDS = ("single", "pair", "similarity", "choice")
 
 
-def resize_token_embeddings(gpt, new_vocab_size, seed=0):
-    """Grow the token embedding (and an untied LM head) of `gpt` to `new_vocab_size` rows, in place.
+def resize_token_embeddings(model, new_vocab_size, seed=0):
+    """Grow the token embedding (and an untied LM head) of `model` (GPT, LSTMLM) to `new_vocab_size` rows, in place.
 
     The old rows are kept; the new rows are drawn from N(0, 0.02) with `seed`.
-    gpt.config is replaced by a copy with the new vocab_size. Returns gpt.
+    model.config is replaced by a copy with the new vocab_size. Returns model.
     """
-    old = gpt.config.vocab_size
+    old = model.config.vocab_size
     if not isinstance(new_vocab_size, numbers.Integral) or new_vocab_size < old:
         raise ValueError(f"new_vocab_size must be an integer >= the current vocab_size {old}, got {new_vocab_size!r}")
     rng = np.random.default_rng(seed)
-    W = gpt.wte.weight.data
+    W = model.wte.weight.data
     extra = (rng.standard_normal((new_vocab_size - old, W.shape[1])) * 0.02).astype(W.dtype)
-    gpt.wte.weight = Parameter(np.concatenate([W, extra], axis=0))
-    if gpt.lm_head is not None:                     # untied head: weight (C, V) gets new columns
-        H = gpt.lm_head.weight.data
+    model.wte.weight = Parameter(np.concatenate([W, extra], axis=0))
+    if model.lm_head is not None:                     # untied head: weight (C, V) gets new columns
+        H = model.lm_head.weight.data
         extra = (rng.standard_normal((H.shape[0], new_vocab_size - old)) * 0.02).astype(H.dtype)
-        gpt.lm_head.weight = Parameter(np.concatenate([H, extra], axis=1))
-    gpt.config = dataclasses.replace(gpt.config, vocab_size=int(new_vocab_size))
-    return gpt
+        model.lm_head.weight = Parameter(np.concatenate([H, extra], axis=1))
+    model.config = dataclasses.replace(model.config, vocab_size=int(new_vocab_size))
+    return model
 
 
 def lm_targets(ids, attention_mask):
@@ -64,21 +66,49 @@ def lm_targets(ids, attention_mask):
     return targets
 
 
+def task_labels(batch, B, num_labels, regression, dtype):
+    """The batch's labels, checked: (B,) floats of `dtype` when regressing, else ints in [0, num_labels)."""
+    labels = np.asarray(batch.get("labels"))
+    if labels.shape != (B,):
+        raise ValueError(f"labels must have shape ({B},), got {labels.shape}")
+    if regression:
+        return labels.astype(dtype)
+    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= num_labels:
+        raise ValueError(f"labels must be integers in [0, {num_labels}), got {labels.dtype} values {labels[:5]}")
+    return labels
+
+
+def task_loss_forward(out, labels, regression):
+    """The task's loss: mean squared error when regressing, else cross-entropy over the classes (or
+    choices). out: (B,) or (B, K) -> (loss, cache, metrics), metrics {"mse"} or {"accuracy"}."""
+    if regression:
+        loss, cache = ops.mse_forward(out, labels)
+        return loss, cache, {"mse": loss}
+    loss, cache = ops.cross_entropy_forward(out, labels)
+    return loss, cache, {"accuracy": float(np.mean(out.argmax(axis=-1) == labels))}
+
+
+def task_loss_backward(cache, regression):
+    """d task loss / d out, like out."""
+    return (ops.mse_backward if regression else ops.cross_entropy_backward)(1.0, cache)
+
+
 # ---------------------------------------------------------------------- model
-class GPTForClassification(Module):
-    """A GPT body with a task head: forward(batch) -> (outputs, cache); loss(batch) -> (loss, metrics).
+class LMForClassification(Module):
+    """A language-model body (GPT, LSTMLM) with a task head: forward(batch) -> (outputs, cache);
+    loss(batch) -> (loss, metrics).
 
     kind: "single", "pair", "similarity" or "choice" (see the module docstring).
     num_labels: the number of classes; 1 makes single/pair/similarity a regression
         (mean squared error); for "choice" it is the number of choices per example.
     lm_weight: lambda in L_task + lambda * L_LM (0 turns the auxiliary LM loss off).
-    freeze_body: requires_grad=False on every GPT parameter (the optimizer skips them)
+    freeze_body: requires_grad=False on every body parameter (the optimizer skips them)
         and no gradient flows into the body; only the head learns (so the embeddings of
         newly added special tokens keep their random start).
     dropout: on the extracted state before the linear layer.
     """
 
-    def __init__(self, gpt, num_labels, kind="single", lm_weight=0.5, freeze_body=False, dropout=0.1, seed=0):
+    def __init__(self, body, num_labels, kind="single", lm_weight=0.5, freeze_body=False, dropout=0.1, seed=0):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -87,13 +117,13 @@ class GPTForClassification(Module):
         if not isinstance(lm_weight, numbers.Real) or not lm_weight >= 0:
             raise ValueError(f"lm_weight must be a number >= 0, got {lm_weight!r}")
         rng = np.random.default_rng(seed)
-        self.gpt, self.kind, self.num_labels = gpt, kind, int(num_labels)
+        self.body, self.kind, self.num_labels = body, kind, int(num_labels)
         self.lm_weight, self.freeze_body = float(lm_weight), bool(freeze_body)
         self.regression = num_labels == 1 and kind != "choice"
         self.drop = Dropout(dropout, rng=rng)
         out_features = 1 if kind == "choice" else num_labels
-        self.head = Linear(gpt.config.n_embd, out_features, rng=rng, std=0.02, dtype=gpt.dtype)
-        for p in gpt.parameters():
+        self.head = Linear(body.config.n_embd, out_features, rng=rng, std=0.02, dtype=body.dtype)
+        for p in body.parameters():
             p.requires_grad = not freeze_body
 
     # ------------------------------------------------------------ checking
@@ -119,23 +149,12 @@ class GPTForClassification(Module):
                              "(attention_mask True, then only False)")
         return ids, mask, B
 
-    def _labels(self, batch, B):
-        labels = np.asarray(batch.get("labels"))
-        if labels.shape != (B,):
-            raise ValueError(f"labels must have shape ({B},), got {labels.shape}")
-        if self.regression:
-            return labels.astype(self.gpt.dtype)
-        n = self.num_labels
-        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= n:
-            raise ValueError(f"labels must be integers in [0, {n}), got {labels.dtype} values {labels[:5]}")
-        return labels
-
     # ------------------------------------------------------------ forward
     def forward(self, batch):
         """batch -> outputs, cache. outputs: logits (B, num_labels), predictions (B,) when
         regressing, or choice scores (B, n_choices)."""
         ids, mask, B = self._flat_inputs(batch)
-        h, hidden_cache = self.gpt.hidden_forward(ids, attention_mask=mask)       # (N, T, C)
+        h, hidden_cache = self.body.hidden_forward(ids, attention_mask=mask)       # (N, T, C)
         last = mask.sum(axis=1) - 1                                      # the extract token of each sequence
         e = h[np.arange(len(ids)), last]                                 # (N, C)
         if self.kind == "similarity":
@@ -161,7 +180,7 @@ class GPTForClassification(Module):
             de = np.repeat(de[:, None], 2, axis=1).reshape(-1, de.shape[-1])   # (N, C): the sum's gradient
         dh = np.zeros_like(cache["h"]) if dh is None else dh.copy()
         dh[np.arange(len(cache["last"])), cache["last"]] += de
-        self.gpt.hidden_backward(dh, cache["hidden"])
+        self.body.hidden_backward(dh, cache["hidden"])
         return None
 
     # --------------------------------------------------------------- loss
@@ -171,23 +190,17 @@ class GPTForClassification(Module):
         metrics: loss, task_loss, lm_loss, and accuracy (classification, choice) or mse (regression).
         """
         out, cache = self.forward(batch)
-        labels = self._labels(batch, cache["B"])
-        if self.regression:
-            task_loss, task_cache = ops.mse_forward(out, labels)
-            metrics = {"mse": task_loss}
-        else:
-            task_loss, task_cache = ops.cross_entropy_forward(out, labels)
-            metrics = {"accuracy": float(np.mean(out.argmax(axis=-1) == labels))}
+        labels = task_labels(batch, cache["B"], self.num_labels, self.regression, self.body.dtype)
+        task_loss, task_cache, metrics = task_loss_forward(out, labels, self.regression)
         lm_loss, dh = 0.0, None
         if self.lm_weight > 0:
-            logits, lm_head_cache = self.gpt.head_forward(cache["h"])                 # (N, T, V)
+            logits, lm_head_cache = self.body.head_forward(cache["h"])                 # (N, T, V)
             lm_loss, lm_loss_cache = ops.cross_entropy_forward(logits, lm_targets(cache["ids"], cache["attention_mask"]))
         if backward:
             if self.lm_weight > 0 and not self.freeze_body:
                 dlogits = self.lm_weight * ops.cross_entropy_backward(1.0, lm_loss_cache)
-                dh = self.gpt.head_backward(dlogits, lm_head_cache)
-            dout = (ops.mse_backward if self.regression else ops.cross_entropy_backward)(1.0, task_cache)
-            self.backward(dout, cache, dh)
+                dh = self.body.head_backward(dlogits, lm_head_cache)
+            self.backward(task_loss_backward(task_cache, self.regression), cache, dh)
         total = task_loss + self.lm_weight * lm_loss
         return total, {"loss": total, "task_loss": task_loss, "lm_loss": lm_loss, **metrics}
 
@@ -199,3 +212,6 @@ class GPTForClassification(Module):
         with self.evaluating():
             out, _ = self.forward(batch)
         return out if self.regression else out.argmax(axis=-1)
+
+
+GPTForClassification = LMForClassification      # the name of the GPT paper's recipe, with a GPT body

@@ -34,14 +34,15 @@ def load_splits(task, n_train=None, n_eval=None):
     n_eval the first n dev and test examples."""
     if task not in SCORES:
         raise ValueError(f"task must be one of {sorted(SCORES)}, got {task!r}")
-    train, dev, test = (load_task(task, split) for split in ("train", "dev", "test"))
+    train = load_task(task, "train")
     if n_train is not None:
         if n_train < 1 or n_train > len(train):
             raise ValueError(f"n_train must be in [1, {len(train)}], got {n_train}")
         train = train[:n_train]
+    dev, test = load_task(task, "dev"), load_task(task, "test")
     if n_eval is not None:
-        if not isinstance(n_eval, int) or n_eval < 1:
-            raise ValueError(f"n_eval must be a positive int, got {n_eval!r}")
+        if n_eval < 1:
+            raise ValueError(f"n_eval must be at least 1, got {n_eval}")
         dev, test = dev[:n_eval], test[:n_eval]
     return train, dev, test
 
@@ -53,13 +54,14 @@ def predict_all(head, make_batch, examples, batch_size=64):
 
 
 def finetune(head, make_batch, task, train, dev, test=None, epochs=3, batch_size=16, lr=1e-4, seed=0,
-             progress=True, out_dir=None, warmup_fraction=0.1, evaluate=None):
+             progress=True, out_dir=None, warmup_fraction=0.1, evaluate=None, evals=4):
     """Train `head` on the examples (AdamW, linear warmup then cosine decay), then score it.
 
     head.loss(batch, backward) -> (loss, metrics); head.predict(batch) -> predictions.
     make_batch(examples) -> a batch for the head.
     evaluate(head, examples) -> {metric: value}; by default the head's predictions against
     label_of(task, example), scored by score(task, ...).
+    evals: how many times the dev loss is measured during training, for the loss curve (0: never).
     Returns (scores, trainer) where scores = {"dev": {...}, "test": {...}}.
     """
     iters = max(1, epochs * int(np.ceil(len(train) / batch_size)))
@@ -75,7 +77,8 @@ def finetune(head, make_batch, task, train, dev, test=None, epochs=3, batch_size
         return loss, {k: v for k, v in metrics.items() if k != "loss"}
 
     cfg = TrainConfig(iters=iters, lr=lr, min_lr=lr / 10, warmup=int(warmup_fraction * iters), weight_decay=0.01,
-                      eval_interval=max(1, iters // 4), eval_iters=5, seed=seed, progress=progress, out_dir=out_dir)
+                      eval_interval=max(1, iters // evals) if evals else 0, eval_iters=5, seed=seed, progress=progress,
+                      out_dir=out_dir)
     trainer = run_and_plot(Trainer(head, get_batch, step, cfg))
     if evaluate is None:
         def evaluate(head, examples):

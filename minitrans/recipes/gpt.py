@@ -54,6 +54,14 @@ def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS
     tokenizer stored in its checkpoint; until=N stops at step N of the schedule (Trainer.run).
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss.
     """
+    return pretrain_causal_lm(GPT, GPTConfig, corpus, tokenizer, preset, iters, batch_size, vocab_size,
+                              val_fraction, out_dir, resume, progress, train_config, **overrides)
+
+
+def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, iters, batch_size, vocab_size,
+                       val_fraction, out_dir, resume, progress, train_config, **overrides):
+    """The pretraining loop of pretrain_gpt for any left-to-right LM (GPT, LSTMLM): the config is
+    config_class.preset(preset, **overrides); a config with reverse=True reads the corpus right to left."""
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
     if resume:
@@ -62,9 +70,12 @@ def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS
     else:
         tok = build_tokenizer(tokenizer, text, vocab_size)
         ids = tok.encode(text)
-    config = GPTConfig.preset(preset, **{"vocab_size": tok.vocab_size, **overrides})
-    streams = split_stream(np.asarray(ids, dtype=np.int64), val_fraction, config.block_size)
-    model = GPT(config)
+    config = config_class.preset(preset, **{"vocab_size": tok.vocab_size, **overrides})
+    ids = np.asarray(ids, dtype=np.int64)
+    if getattr(config, "reverse", False):
+        ids = ids[::-1].copy()
+    streams = split_stream(ids, val_fraction, config.block_size)
+    model = model_class(config)
 
     def get_batch(which, rng):
         return random_windows(streams[which], config.block_size, batch_size, rng)

@@ -1,13 +1,15 @@
-"""GPT finetuning on the toy-world tasks with the GPT paper's input transformations and aux LM loss."""
-import json
-from functools import lru_cache
+"""GPT finetuning on the toy-world tasks with the GPT paper's input transformations and aux LM loss.
 
-from ..models import GPT, GPTConfig, GPTForClassification, resize_token_embeddings
+finetune_lm is the recipe for any left-to-right LM body (the LSTM LM's recipe uses it too)."""
+import functools
+import json
+
+from ..models import GPT, GPTConfig, LMForClassification, resize_token_embeddings
 from ..data.gpt_inputs import make_batch
 from ..tokenizers import tokenizer_from_dict
 from .corpora import load_corpus_text
 from .finetune import finetune, label_of, load_splits
-from .gpt import build_tokenizer, load_gpt
+from .gpt import build_tokenizer, load_pretrained
 
 KIND = {"sentiment": "single", "acceptability": "single", "paraphrase": "pair", "entailment": "pair",
         "similarity": "similarity", "multiple_choice": "choice"}
@@ -17,17 +19,22 @@ SPECIALS = ["<|start|>", "<|delim|>", "<|extract|>"]
 def prepare_gpt(checkpoint=None, preset="baby", vocab_size=600, seed=0):
     """A pretrained GPT and tokenizer from `checkpoint`, or (None) a fresh GPT with a BPE
     tokenizer trained on the toy world: the same model with no pretraining."""
+    return prepare_lm(GPT, GPTConfig, checkpoint, preset, vocab_size, seed)
+
+
+def prepare_lm(model_class, config_class, checkpoint, preset, vocab_size, seed):
+    """prepare_gpt for any left-to-right LM class written by the recipes (GPT, LSTMLM)."""
     if checkpoint is not None:
-        return load_gpt(checkpoint)
+        return load_pretrained(checkpoint, model_class, config_class)
     tok = tokenizer_from_dict(json.loads(toyworld_bpe(vocab_size)))   # a fresh copy: finetuning adds tokens
-    return GPT(GPTConfig.preset(preset, vocab_size=tok.vocab_size, seed=seed)), tok
+    return model_class(config_class.preset(preset, vocab_size=tok.vocab_size, seed=seed)), tok
 
 
-@lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=4)
 def toyworld_bpe(vocab_size):
-    """The byte-level BPE of the toy-world corpus (as pretrain_gpt trains it), as a dict: trained once per
-    process, since runs from scratch (a learning curve, several seeds) all need the same one. As JSON text,
-    so that no caller can change the cached copy."""
+    """The byte-level BPE of the toy-world corpus (as pretrain_gpt trains it): trained once per process,
+    since runs from scratch (a learning curve, several seeds, the LSTM's rows) all need the same one. As
+    JSON text, so that no caller can change the cached copy."""
     return json.dumps(build_tokenizer("bpe", load_corpus_text("toyworld"), vocab_size).to_dict())
 
 
@@ -35,7 +42,7 @@ def gpt_batcher(task, tok):
     """make_batch(examples) for a task: the tokenizer's ids in the task's input transformation."""
     kind = KIND[task]
     start, delim, extract = (tok.token_to_id(s) for s in SPECIALS)
-    enc = tok.encode
+    enc = functools.lru_cache(maxsize=None)(tok.encode)    # each text is encoded once, not once per epoch
 
     def batch(examples):
         if kind == "single":
@@ -51,23 +58,42 @@ def gpt_batcher(task, tok):
     return batch
 
 
-def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
-                 lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None):
-    """Finetune a GPT (pretrained from `checkpoint`, or from scratch when None) on a toy-world task.
+def check_task(task):
+    """ValueError unless a language model can be finetuned on the task."""
+    if task not in KIND:
+        raise ValueError(f"finetuning a language model supports {sorted(KIND)}, got {task!r}")
 
-    n_train: use the first n training examples; n_eval: score on the first n dev and test examples only.
+
+def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
+                 lr=5e-4, freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None, evals=4):
+    """Finetune a GPT (pretrained from `checkpoint`, or from scratch when None) on a toy-world task;
+    n_train: the first n training examples; n_eval: score on the first n dev and test examples;
+    evals: dev-loss measurements during training (0: none).
+
     Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
     """
-    if task not in KIND:
-        raise ValueError(f"GPT finetuning supports {sorted(KIND)}, got {task!r}")
-    train, dev, test = load_splits(task, n_train, n_eval)
+    check_task(task)                       # before the tokenizer is trained
     gpt, tok = prepare_gpt(checkpoint, seed=seed)
+    return finetune_lm(gpt, tok, task, lm_weight, n_train, epochs, batch_size, lr, freeze_body, seed, progress, out_dir,
+                       n_eval, evals)
+
+
+def finetune_lm(model, tok, task="sentiment", lm_weight=0.5, n_train=None, epochs=3, batch_size=16, lr=5e-4,
+                freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None, evals=4):
+    """Finetune a left-to-right LM (GPT, LSTMLM) and its tokenizer on a toy-world task: the special
+    tokens added, the task's input transformation, LMForClassification with the aux LM loss.
+
+    Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
+    """
+    check_task(task)
+    train, dev, test = load_splits(task, n_train, n_eval)
     if SPECIALS[0] not in tok:
         tok.add_special_tokens(SPECIALS)
-    resize_token_embeddings(gpt, tok.vocab_size, seed=seed)
+    resize_token_embeddings(model, tok.vocab_size, seed=seed)
     num_labels = 1 if task == "similarity" else (len(train[0]["choices"]) if task == "multiple_choice" else
                                                  1 + max(e["label"] for e in train))
-    head = GPTForClassification(gpt, num_labels, KIND[task], lm_weight=lm_weight, freeze_body=freeze_body, seed=seed)
+    head = LMForClassification(model, num_labels, KIND[task], lm_weight=lm_weight, freeze_body=freeze_body,
+                               seed=seed)
     scores, _ = finetune(head, gpt_batcher(task, tok), task, train, dev, test, epochs=epochs, batch_size=batch_size,
-                         lr=lr, seed=seed, progress=progress, out_dir=out_dir)
+                         lr=lr, seed=seed, progress=progress, out_dir=out_dir, evals=evals)
     return scores, head
