@@ -55,11 +55,11 @@ def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss.
     """
     return pretrain_causal_lm(GPT, GPTConfig, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                              val_fraction, out_dir, resume, progress, train_config, **overrides)
+                              val_fraction, out_dir, resume, progress, train_config, until, **overrides)
 
 
 def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                       val_fraction, out_dir, resume, progress, train_config, **overrides):
+                       val_fraction, out_dir, resume, progress, train_config, until=None, **overrides):
     """The pretraining loop of pretrain_gpt for any left-to-right LM (GPT, LSTMLM): the config is
     config_class.preset(preset, **overrides); a config with reverse=True reads the corpus right to left."""
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
