@@ -29,9 +29,9 @@ MASK_PROMPTS = ["Lisk is a small town in [MASK].",              # knowledge: the
 GPT_TASK, GPT_EXAMPLES = "sentiment", 200
 BERT_TASK, BERT_EXAMPLES = "acceptability", 2000
 NEXT_STEPS = """Next:
-  notebooks/README.md     the course notebooks, one per section of the lecture, in order
-  minitrans experiment list    the lecture's studies (pretrained vs scratch, ablations, zero-shot), with tables and plots
-  minitrans data pretrained    remakes the shipped models (minutes); minitrans pretrain gpt|bert trains your own"""
+  notebooks/README.md          the course notebooks, one per section of the lecture, in order
+  minitrans experiment list    the lecture's studies (pretrained vs scratch, ablations, zero-shot): tables and plots
+  minitrans data pretrained    remakes the shipped models; minitrans pretrain gpt|bert trains your own"""
 
 
 def describe_shipped(family):
