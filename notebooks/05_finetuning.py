@@ -80,11 +80,11 @@ assert abs(pretrained_row - without_aux) < 0.1, "the text says the auxiliary los
 #
 # ## 2. Small data: learning curves
 #
-# The same comparison with 1/4, 1 and 4 times as many labelled examples (5 epochs each, so fewer labels
+# The same comparison with 1/4, 1 and 2 times as many labelled examples (5 epochs each, so fewer labels
 # also mean fewer steps, as they would in practice).
 
 # %%
-sizes = [50, 200, 800]
+sizes = [50, 200, 400]
 curves = {"pretrained": [], "from scratch": []}
 for n in sizes:
     curves["pretrained"].append(rows["pretrained, with the auxiliary LM loss (λ = 0.5)"] if n == N_TRAIN
@@ -99,7 +99,7 @@ assert max(curves["pretrained"][0], curves["from scratch"][0]) < 0.6, "the text 
 # %% [markdown]
 # From 200 labelled reviews up, the pretrained GPT is clearly ahead: what it learned from the unlabelled
 # corpus (which words praise and which blame, how "not" and "but" turn a sentence) is what a model from
-# scratch must find in the labels alone. With 800 labels the model from scratch closes part of the gap on
+# scratch must find in the labels alone. With more labels the model from scratch closes part of the gap on
 # a task this small. With 50 labels (16 steps) neither learns the task: the toy reviews' negations and
 # contrasts need more than a handful of examples even for the pretrained model, and pretraining is no
 # substitute for having seen the task at all (notebook 6 measures what it gives with no labels).

@@ -16,8 +16,8 @@
 # %% [markdown]
 # # 6. Zero-shot: tasks from the language model alone
 #
-# *Runtime: under eight minutes on a 2-core machine (measured while it was shared with other work, so
-# slower than alone). Most of it is the 400 steps of pretraining in section 4.*
+# *Runtime: under six minutes on a 2-core machine (measured while it was shared with other work, so
+# slower than alone). Most of it is the 200 steps of pretraining replayed in section 4.*
 #
 # A language model assigns a probability to every text. That alone can do tasks, with no finetuning
 # and no labelled training example: write the task so that the answer is a continuation, and compare
@@ -137,7 +137,7 @@ assert mc_accuracy > 0.25 + 0.05, "the text says multiple choice by likelihood b
 
 # %%
 n = 100
-stages = [0, 150, 400]
+stages = [0, 200]
 curves = {"sentiment (corpus prompt)": [], "acceptability": [], "multiple choice": []}
 steps = []
 
@@ -167,7 +167,7 @@ assert curves["acceptability"][-1] >= 0.55 and curves["multiple choice"][-1] >= 
 
 # %% [markdown]
 # At step 0 the model is random, and so are its answers: each task sits near chance (on 100 examples an
-# accuracy moves by about 0.05 by luck alone). Over the first few hundred steps the model learns spelling
+# accuracy moves by about 0.05 by luck alone). Over the first 200 steps the model learns spelling
 # and word order, which does not yet separate right answers from wrong ones; by the shipped step the
 # threshold and multiple choice have moved a few points above chance, and the prompt has not.
 #
