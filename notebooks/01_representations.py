@@ -38,14 +38,10 @@
 
 # %%
 import numpy as np
-from IPython.display import Image, Markdown, display
 
-from minitrans import functional as F
 from minitrans.data import load_corpus, load_task
 from minitrans.data.toyworld.lexicon import ANIMALS, CITIES, COUNTRIES, FEMALE_NAMES, LANGUAGES, MALE_NAMES
-from minitrans.nn import Linear
-from minitrans.optim import AdamW
-from minitrans.plot import plot_curves
+from minitrans.eval.representations import nearest_neighbours, train_linear_probe
 from minitrans.recipes.bert import random_init_like
 from minitrans.recipes.shipped import load_shipped
 
@@ -65,13 +61,16 @@ def unit_rows(matrix):
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
 
+def embedding_vectors(model):
+    """{word: its row of the token embedding} for every whole word of the vocabulary."""
+    table = model.bert.tok_emb.weight.data.astype(np.float64)
+    return {tok.id_to_token(i): table[i] for i in range(tok.vocab_size)
+            if not tok.id_to_token(i).startswith(("[", "##"))}
+
+
 def neighbours(model, word, k=5):
     """The k words whose embedding rows are most similar (cosine) to `word`'s."""
-    table = unit_rows(model.bert.tok_emb.weight.data.astype(np.float64))
-    i = tok.token_to_id(word)
-    similarity = table @ table[i]
-    best = [j for j in np.argsort(-similarity) if j != i and not tok.id_to_token(int(j)).startswith("[")][:k]
-    return [tok.id_to_token(int(j)) for j in best]
+    return [w for w, _ in nearest_neighbours(embedding_vectors(model), word, k)]
 
 
 for word in ["borovia", "mirra", "dog", "jane", "happy", "soup"]:
@@ -143,8 +142,8 @@ assert same.min() > across.max(), "the text says 'it' is nearer to 'it' of the s
 #
 # ELMo's recipe: keep the pretrained model fixed, compute its vectors for each sentence, and train only
 # a linear classifier on them. Here the feature of a sentence is the mean of BERT's final hidden states
-# over its tokens; the classifier is one `Linear` layer trained with cross-entropy and AdamW (a few
-# lines, below). The same classifier on the random-initialisation BERT's features is the baseline:
+# over its tokens; the classifier is one `Linear` layer trained with cross-entropy and AdamW
+# (`minitrans.eval.representations.train_linear_probe`). The same classifier on the random-initialisation BERT's features is the baseline:
 # a random network already gives the classifier some features (which words occur), so the difference
 # is what pretraining added.
 
@@ -156,22 +155,13 @@ def features(model, texts):
         ids, _ = tok.encode_single(text)
         hidden, _, _ = model.bert.forward(np.array([ids]))
         rows.append(hidden[0].mean(axis=0))
-    return np.stack(rows).astype(np.float32)
+    return np.stack(rows).astype(np.float64)
 
 
-def linear_probe(train_x, train_y, test_x, test_y, steps=300, seed=0):
-    """Test accuracy of a linear classifier trained on frozen features (full-batch AdamW)."""
-    mean, std = train_x.mean(0), train_x.std(0) + 1e-6
-    layer = Linear(train_x.shape[1], int(train_y.max()) + 1, rng=np.random.default_rng(seed))
-    optimizer = AdamW(layer, lr=1e-2, weight_decay=0.0)
-    for _ in range(steps):
-        logits, cache = layer.forward((train_x - mean) / std)
-        loss, loss_cache = F.cross_entropy_forward(logits, train_y)
-        optimizer.zero_grad()
-        layer.backward(F.cross_entropy_backward(1.0, loss_cache), cache)
-        optimizer.step()
-    logits, _ = layer.forward((test_x - mean) / std)
-    return float(np.mean(logits.argmax(-1) == test_y))
+def linear_probe(train_x, train_y, test_x, test_y):
+    """Test accuracy of a linear classifier trained on frozen features (eval.representations: softmax
+    regression on standardized features, full-batch AdamW)."""
+    return train_linear_probe(train_x, train_y).accuracy(test_x, test_y)
 
 
 N_TRAIN, N_TEST = 500, 300

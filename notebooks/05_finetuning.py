@@ -99,8 +99,8 @@ assert max(curves["pretrained"][0], curves["from scratch"][0]) < 0.6, "the text 
 # %% [markdown]
 # From 200 labelled reviews up, the pretrained GPT is clearly ahead: what it learned from the unlabelled
 # corpus (which words praise and which blame, how "not" and "but" turn a sentence) is what a model from
-# scratch must find in the labels alone. With more labels the model from scratch closes part of the gap on
-# a task this small. With 50 labels (16 steps) neither learns the task: the toy reviews' negations and
+# scratch must find in the labels alone. With twice the labels both improve, and the pretrained model stays
+# ahead. With 50 labels (16 steps) neither learns the task: the toy reviews' negations and
 # contrasts need more than a handful of examples even for the pretrained model, and pretraining is no
 # substitute for having seen the task at all (notebook 6 measures what it gives with no labels).
 # `minitrans experiment small-data` draws the full curves over several seeds.
