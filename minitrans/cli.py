@@ -1,4 +1,4 @@
-"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, experiment."""
+"""The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, experiment, course."""
 from __future__ import annotations
 
 import argparse
@@ -313,6 +313,8 @@ def build_parser():
     add_embed(sub)
     from .experiments.cli import add_subcommand as add_experiment
     add_experiment(sub)
+    from .course.cli import add_subcommand as add_course
+    add_course(sub)
     return parser
 
 

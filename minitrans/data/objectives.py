@@ -46,6 +46,7 @@ def mask_tokens(ids, rng, vocab_size, mask_id, special_ids=(), mask_prob=0.15, r
     if mask_only:
         random_prob, keep_prob = 0.0, 0.0
 
+    ### BEGIN SOLUTION
     rows = ids.reshape(-1, ids.shape[-1]) if ids.ndim == 2 else ids[None, :]
     is_special = np.isin(rows, special)
     n_ordinary = (~is_special).sum(axis=1)
@@ -62,6 +63,7 @@ def mask_tokens(ids, rng, vocab_size, mask_id, special_ids=(), mask_prob=0.15, r
     inputs = np.where(to_mask, int(mask_id), np.where(to_random, random_ids, rows))
     targets = np.where(chosen, rows, ignore_index)
     return inputs.reshape(ids.shape).astype(np.int64), targets.reshape(ids.shape).astype(np.int64)
+    ### END SOLUTION
 
 
 def nsp_pairs(documents, rng):

@@ -67,6 +67,7 @@ def random_span_mask(n_tokens, rng, noise_density=0.15, mean_span_length=3.0):
 
     Noise and kept spans alternate; whether the sequence starts with a noise span is random.
     """
+    ### BEGIN SOLUTION
     n_noise, n_spans, _, _ = span_corruption_lengths(n_tokens, noise_density, mean_span_length)
     noise = _random_segmentation(n_noise, n_spans, rng)
     kept = _random_segmentation(n_tokens - n_noise, n_spans, rng)
@@ -74,6 +75,7 @@ def random_span_mask(n_tokens, rng, noise_density=0.15, mean_span_length=3.0):
     lengths = np.stack([first, second], axis=1).reshape(-1)
     is_noise = np.tile([first is noise, second is noise], n_spans)
     return np.repeat(is_noise, lengths)
+    ### END SOLUTION
 
 
 def span_corrupt(ids, rng, sentinel_ids, eos_id=None, noise_density=0.15, mean_span_length=3.0):
@@ -82,6 +84,7 @@ def span_corrupt(ids, rng, sentinel_ids, eos_id=None, noise_density=0.15, mean_s
     sentinels = np.asarray(sentinel_ids, dtype=np.int64)
     if np.isin(ids, sentinels).any():
         raise ValueError("ids already contain sentinel ids; sentinels must be ids the text never uses")
+    ### BEGIN SOLUTION
     noise = random_span_mask(len(ids), rng, noise_density, mean_span_length)
     starts = noise & ~np.concatenate([[False], noise[:-1]])          # first token of each noise span
     n_spans = int(starts.sum())
@@ -95,6 +98,7 @@ def span_corrupt(ids, rng, sentinel_ids, eos_id=None, noise_density=0.15, mean_s
     if eos_id is not None:
         inputs, targets = np.append(inputs, eos_id), np.append(targets, eos_id)
     return inputs.astype(np.int64), targets.astype(np.int64)
+    ### END SOLUTION
 
 
 def span_uncorrupt(inputs, targets, sentinel_ids, eos_id=None):

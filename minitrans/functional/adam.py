@@ -8,6 +8,7 @@ def adam_step(p, grad, m, v, lr, beta1, beta2, eps, t, decay=0.0, decoupled=Fals
     p, grad, m, v: arrays of one shape. decay: weight decay, as L2 added to the gradient
     (Adam) or, with decoupled=True, as p *= 1 - lr * decay before the step (AdamW).
     """
+    ### BEGIN SOLUTION
     if decoupled:
         p *= 1.0 - lr * decay
         g = grad
@@ -18,3 +19,4 @@ def adam_step(p, grad, m, v, lr, beta1, beta2, eps, t, decay=0.0, decoupled=Fals
     m_hat = m / (1.0 - beta1 ** t)                      # bias corrections: m and v start at 0
     v_hat = v / (1.0 - beta2 ** t)
     p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    ### END SOLUTION

@@ -81,6 +81,7 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
 
 def attention_backward(dout, cache):
     """dout: (B, H, Tq, Dv) -> dq, dk, dv (shapes of q, k, v), dbias (shape of bias, or None)."""
+    ### BEGIN SOLUTION
     q, k, v, probs, keep = cache["q"], cache["k"], cache["v"], cache["probs"], cache["keep"]
     scale = q.dtype.type(cache["scale"])
     dropped = probs if keep is None else probs * keep
@@ -93,3 +94,4 @@ def attention_backward(dout, cache):
     dk = (dscores.swapaxes(-1, -2) @ q) * scale
     dbias = None if cache["bias_shape"] is None else sum_to_shape(dscores, cache["bias_shape"])
     return dq, dk, dv, dbias
+    ### END SOLUTION

@@ -20,6 +20,7 @@ def linear_forward(x, W, b=None):
 
 def linear_backward(dout, cache):
     """dout: (..., out) -> dx: (..., in), dW: (in, out), db: (out,) or None."""
+    ### BEGIN SOLUTION
     x, W, has_bias = cache
     x2 = x.reshape(-1, x.shape[-1])                 # (rows, in)
     d2 = dout.reshape(-1, dout.shape[-1])           # (rows, out)
@@ -27,6 +28,7 @@ def linear_backward(dout, cache):
     dW = x2.T @ d2
     db = d2.sum(axis=0) if has_bias else None
     return dx, dW, db
+    ### END SOLUTION
 
 
 def embedding_forward(ids, W):

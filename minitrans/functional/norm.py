@@ -18,6 +18,7 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
 
 def layernorm_backward(dout, cache):
     """dout: (..., C) -> dx: (..., C), dgamma: (C,), dbeta: (C,)."""
+    ### BEGIN SOLUTION
     xhat, rstd, gamma = cache
     C = xhat.shape[-1]
     dgamma = (dout * xhat).reshape(-1, C).sum(axis=0)
@@ -26,6 +27,7 @@ def layernorm_backward(dout, cache):
     dx = rstd * (dxhat - dxhat.mean(axis=-1, keepdims=True)
                  - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
     return dx, dgamma, dbeta
+    ### END SOLUTION
 
 
 def rmsnorm_forward(x, gamma, eps=1e-6):

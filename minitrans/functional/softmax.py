@@ -26,8 +26,10 @@ def softmax_forward(x, mask=None):
 
 def softmax_backward(dout, cache):
     """dout: (..., N) -> dx: (..., N);  dx = p * (dout - sum(dout * p))."""
+    ### BEGIN SOLUTION
     p = cache
     return p * (dout - (dout * p).sum(axis=-1, keepdims=True))
+    ### END SOLUTION
 
 
 def log_softmax_forward(x):

@@ -24,6 +24,7 @@ def adam_rows(p, grad, m, v, l2, shrink, beta1, beta2, step_size, inv_sqrt_bias2
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= step_size * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
     with g = grad + l2 * p and p first multiplied by shrink; step_size = lr / (1 - b1^t).
     """
+    ### BEGIN SOLUTION
     one = p.dtype.type(1.0)
     for i in range(p.shape[0]):          # new values in local variables: reading m[i] back after writing
         p_i = p[i]                       # it would keep the loop from vectorizing
@@ -32,6 +33,7 @@ def adam_rows(p, grad, m, v, l2, shrink, beta1, beta2, step_size, inv_sqrt_bias2
         v_i = beta2 * v[i] + (one - beta2) * g * g
         m[i], v[i] = m_i, v_i
         p[i] = p_i * shrink - step_size * m_i / (np.sqrt(v_i) * inv_sqrt_bias2 + eps)
+    ### END SOLUTION
 
 
 def can_run(*arrays):
@@ -44,6 +46,7 @@ def can_run(*arrays):
 
 def adam_step(p, grad, m, v, lr, beta1, beta2, eps, t, decay=0.0, decoupled=False):
     """Step t (1, 2, ...) of Adam (or AdamW with decoupled=True), in place on p, m and v, in one pass."""
+    ### BEGIN SOLUTION
     if not can_run(p, grad, m, v):
         return reference.adam_step(p, grad, m, v, lr, beta1, beta2, eps, t, decay, decoupled)
     dtype = p.dtype.type
@@ -51,3 +54,4 @@ def adam_step(p, grad, m, v, lr, beta1, beta2, eps, t, decay=0.0, decoupled=Fals
     adam_rows(p.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1), dtype(l2), dtype(shrink),
               dtype(beta1), dtype(beta2), dtype(lr / (1.0 - beta1 ** t)), dtype(1.0 / np.sqrt(1.0 - beta2 ** t)),
               dtype(eps))
+    ### END SOLUTION

@@ -90,6 +90,7 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
 
 def attention_backward(dout, cache):
     """dout: (B, H, Tq, Dv) -> dq, dk, dv (shapes of q, k, v), dbias (shape of bias, or None)."""
+    ### BEGIN SOLUTION
     q, k, v, probs, keep = cache["q"], cache["k"], cache["v"], cache["probs"], cache["keep"]
     dtype = q.dtype
     if dtype not in KERNEL_DTYPES or getattr(dout, "dtype", None) != dtype or probs.dtype != dtype:
@@ -115,3 +116,4 @@ def attention_backward(dout, cache):
     run_parts(backward_part, B, H, probs.size)
     dbias = None if cache["bias_shape"] is None else sum_to_shape(dscores, cache["bias_shape"])
     return dq, dk, dv, dbias
+    ### END SOLUTION

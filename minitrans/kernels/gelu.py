@@ -104,18 +104,22 @@ def gelu_tanh_at(x, out, s, i):
 @njit
 def gelu_erf_backward_at(dout, x, s, dx, i):
     """dx = dout (Phi(x) + x phi(x)), phi(x) = e**(-x**2 / 2) / sqrt(2 pi), at element i."""
+    ### BEGIN SOLUTION
     v = x[i]
     half, inv_sqrt_2pi = x.dtype.type(0.5), x.dtype.type(INV_SQRT_2PI)
     dx[i] = dout[i] * (s[i] + v * inv_sqrt_2pi * exp_nonpositive(-half * v * v))
+    ### END SOLUTION
 
 
 @njit
 def gelu_tanh_backward_at(dout, x, s, dx, i):
     """dx = dout (0.5 (1 + s) + 0.5 x (1 - s^2) du/dx), at element i."""
+    ### BEGIN SOLUTION
     one, half = x.dtype.type(1.0), x.dtype.type(0.5)
     v, t = x[i], s[i]
     du = x.dtype.type(SQRT_2_OVER_PI) * (one + x.dtype.type(3.0 * 0.044715) * v * v)
     dx[i] = dout[i] * (half * (one + t) + half * v * (one - t * t) * du)
+    ### END SOLUTION
 
 
 # Each kernel has one loop per form: a test inside a single loop would stop it from vectorizing.
@@ -156,10 +160,12 @@ def gelu_forward(x, approximate="none"):
 
 def gelu_backward(dout, cache):
     """dout: (...) -> dx: (...)."""
+    ### BEGIN SOLUTION
     x, s, kind = cache
     flat_x = np.ascontiguousarray(x).reshape(-1)
     dx = np.empty_like(flat_x)
     d = np.ascontiguousarray(dout, dtype=x.dtype).reshape(-1)
     gelu_backward_rows(d, flat_x, s.reshape(-1), kind == "tanh", dx)
     return dx.reshape(x.shape)
+    ### END SOLUTION
 

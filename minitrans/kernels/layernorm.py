@@ -44,6 +44,7 @@ def layernorm_rows(x, gamma, beta, eps, out, xhat, rstd):
 def layernorm_backward_part(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_parts, p):
     """dx on the rows of part p (of dgamma_parts.shape[0] equal parts); their sums go into
     dgamma_parts[p] and dbeta_parts[p]."""
+    ### BEGIN SOLUTION
     N, C = dout.shape
     n_parts = dgamma_parts.shape[0]
     rows_per_part = (N + n_parts - 1) // n_parts
@@ -61,6 +62,7 @@ def layernorm_backward_part(dout, xhat, rstd, gamma, dx, dgamma_parts, dbeta_par
         mean_gh *= inv_c
         for j in range(C):
             dx[i, j] = rstd[i] * (dout[i, j] * gamma[j] - mean_g - xhat[i, j] * mean_gh)
+    ### END SOLUTION
 
 
 @row_kernel
@@ -86,6 +88,7 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
 
 def layernorm_backward(dout, cache):
     """dout: (..., C) -> dx: (..., C), dgamma: (C,), dbeta: (C,)."""
+    ### BEGIN SOLUTION
     xhat, rstd, gamma = cache
     C = xhat.shape[-1]
     d2 = np.ascontiguousarray(dout, dtype=xhat.dtype).reshape(-1, C)
@@ -96,3 +99,4 @@ def layernorm_backward(dout, cache):
     layernorm_backward_rows(d2, np.ascontiguousarray(xhat).reshape(-1, C), rstd.reshape(-1),
                             gamma.astype(xhat.dtype, copy=False), dx, dgamma_parts, dbeta_parts)
     return dx.reshape(xhat.shape), dgamma_parts.sum(axis=0), dbeta_parts.sum(axis=0)
+    ### END SOLUTION

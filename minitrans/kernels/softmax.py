@@ -144,6 +144,7 @@ def attention_part_softmax(scores, mask, bias, scale, causal):
 @njit(inline="always")
 def softmax_backward_row(row, dprobs, probs, keep, dx):
     """One row of softmax_backward_rows: row = (b * H + h) * Tq + i."""
+    ### BEGIN SOLUTION
     B, H, Tq, Tk = probs.shape
     b, h, i = row // (H * Tq), (row // Tq) % H, row % Tq
     g, p, out = dprobs[b, h, i], probs[b, h, i], dx[b, h, i]
@@ -153,6 +154,7 @@ def softmax_backward_row(row, dprobs, probs, keep, dx):
         dot += g[j] * k_row[j] * p[j]
     for j in range(Tk):
         out[j] = p[j] * (g[j] * k_row[j] - dot)
+    ### END SOLUTION
 
 
 @row_kernel
@@ -224,6 +226,7 @@ def softmax_forward(x, mask=None):
 
 def softmax_backward(dout, cache):
     """dout: (..., N) -> dx: (..., N);  dx = p * (dout - sum(dout * p))."""
+    ### BEGIN SOLUTION
     p = cache
     if p.dtype not in KERNEL_DTYPES or p.ndim == 0 or getattr(dout, "dtype", None) != p.dtype \
             or dout.shape != p.shape:
@@ -235,3 +238,4 @@ def softmax_backward(dout, cache):
     ones = rows_of(None, p.shape[-1], p.dtype)                 # no dropout keep-mask
     softmax_backward_rows(dout4, p4, ones, dx)
     return dx.reshape(p.shape)
+    ### END SOLUTION

@@ -146,6 +146,7 @@ class BertForPreTraining(BertHead):
 
     def mlm_backward(self, dlogits, cache):
         """dlogits: (N, V) -> dx: (N, C); the decoder's gradient goes into the token embedding when tied."""
+        ### BEGIN SOLUTION
         dt, dW, dbias = ops.linear_backward(dlogits, cache["decoder"])
         if self.mlm_decoder is None:
             self.bert.tok_emb.weight.grad += dW.T                # the decoder is the token embedding, tied
@@ -155,6 +156,7 @@ class BertForPreTraining(BertHead):
         dt = self.mlm_norm.backward(dt, cache["norm"])
         dt = self.mlm_act.backward(dt, cache["act"])
         return self.mlm_dense.backward(dt, cache["dense"])
+        ### END SOLUTION
 
     def forward(self, ids, segment_ids=None, attention_mask=None, predict_positions=None):
         """predict_positions: bool (B, T), the (masked) positions to predict (default: all)

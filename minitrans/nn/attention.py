@@ -148,6 +148,7 @@ class Attention(Module):
 
     def attend_backward(self, dout, cache):
         """dout: (B, Tq, C) -> dx: (B, Tq, C) through the queries, dsource: (B, Tk, C) through keys and values."""
+        ### BEGIN SOLUTION
         if cache["for_generation"]:
             raise ValueError("backward through a call with past_kv or context_kv is not supported "
                              "(they are for generation)")
@@ -158,6 +159,7 @@ class Attention(Module):
         dx = self.q.backward(merge_heads(dq), cache["q_proj"])
         dsource = self.k.backward(merge_heads(dk), cache["k_proj"]) + self.v.backward(merge_heads(dv), cache["v_proj"])
         return dx, dsource
+        ### END SOLUTION
 
 
 class MultiHeadAttention(Attention):
@@ -190,4 +192,6 @@ class CrossAttention(Attention):
 
     def backward(self, dout, cache):
         """dout: (B, Tq, C) -> dx: (B, Tq, C), dcontext: (B, Tk, C)."""
+        ### BEGIN SOLUTION
         return self.attend_backward(dout, cache)
+        ### END SOLUTION

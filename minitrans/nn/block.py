@@ -42,18 +42,24 @@ class Residual(Module):
 
     def backward(self, dout, cache):
         """dout: (B, T, C) -> dx: (B, T, C)."""
+        ### BEGIN SOLUTION
         dout, dh = self.into_sublayer_backward(dout, cache)
         return self.out_of_sublayer_backward(dout, self.sublayer.backward(dh, cache["sublayer"]), cache)
+        ### END SOLUTION
 
     def into_sublayer_backward(self, dout, cache):
         """dout: (B, T, C) -> (dout after a post-norm, gradient at the sub-layer's output)."""
+        ### BEGIN SOLUTION
         if not self.pre_norm:
             dout = self.norm.backward(dout, cache["norm"])
         return dout, self.drop.backward(dout, cache["dropout"])
+        ### END SOLUTION
 
     def out_of_sublayer_backward(self, dout, dh, cache):
         """The skip path's gradient dout plus the sub-layer's input gradient dh (through a pre-norm) -> dx."""
+        ### BEGIN SOLUTION
         return dout + (self.norm.backward(dh, cache["norm"]) if self.pre_norm else dh)
+        ### END SOLUTION
 
 
 class CrossAttentionResidual(Residual):
@@ -96,8 +102,10 @@ class TransformerBlock(Module):
 
     def backward(self, dout, cache):
         """dout: (B, T, C) -> dx: (B, T, C)."""
+        ### BEGIN SOLUTION
         dh = self.ffn.backward(dout, cache["ffn"])
         return self.self_attn.backward(dh, cache["self_attn"])
+        ### END SOLUTION
 
     @staticmethod
     def attention_map(cache):

@@ -103,6 +103,7 @@ class LSTMLayer(Module):
         Backprop through time: walk the steps in reverse, carrying dh and dc into the
         previous step. Parameter gradients are ADDED to W_x.grad, W_h.grad, b.grad.
         """
+        ### BEGIN SOLUTION
         x, gates, h_prev, c_prev, tanh_c = (cache[k] for k in ("x", "gates", "h_prev", "c_prev", "tanh_c"))
         B, T, H = dout.shape
         dh = np.zeros((B, H), dtype=dout.dtype) if dh_n is None else dh_n    # gradient arriving from step t+1
@@ -125,6 +126,7 @@ class LSTMLayer(Module):
         self.b.grad += da2.sum(axis=0)
         dx = da @ self.W_x.data.T
         return dx, dh, dc
+        ### END SOLUTION
 
 
 class LSTM(Module):
