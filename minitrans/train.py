@@ -108,11 +108,14 @@ class Trainer:
         with "tokens" (how many tokens the batch held) when it can.
     config: a TrainConfig. model_config, tokenizer: stored in the checkpoint (dataclass or
         to_dict()), so that the model and its tokenizer can be rebuilt from the file alone.
+    on_evaluate(trainer): called after each periodic evaluation, e.g. to measure the model at
+        that step (zero-shot scores through pretraining); it must leave the model as it found it.
     """
 
-    def __init__(self, model, get_batch, step_fn, config: TrainConfig, model_config=None, tokenizer=None):
+    def __init__(self, model, get_batch, step_fn, config: TrainConfig, model_config=None, tokenizer=None,
+                 on_evaluate=None):
         self.model, self.get_batch, self.step_fn, self.cfg = model, get_batch, step_fn, config
-        self.model_config, self.tokenizer = model_config, tokenizer
+        self.model_config, self.tokenizer, self.on_evaluate = model_config, tokenizer, on_evaluate
         schedule = WarmupCosineLR(config.lr, min(config.warmup, config.iters), max(config.iters, 1), config.min_lr)
         self.optimizer = AdamW(model, lr=schedule, betas=config.betas, weight_decay=config.weight_decay)
         self.rng = np.random.default_rng(config.seed)
@@ -270,6 +273,8 @@ class Trainer:
             parts.append(f"{split} loss {metrics['loss']:.4f}")
         if self.cfg.progress:
             bar.write(f"step {self.step}: " + ", ".join(parts))
+        if self.on_evaluate is not None:
+            self.on_evaluate(self)
 
     def final_loss(self, split="val"):
         """The last evaluated loss of a split (None if never evaluated)."""

@@ -129,3 +129,11 @@ def test_a_signal_during_the_last_step_lets_the_run_end_normally(tmp_path):
     trainer = make_trainer(tmp_path, iters=4, signals_at=4, signals=[signal.SIGINT])
     trainer.run()                                                               # no Interrupted
     assert trainer.step == 4 and load_checkpoint(tmp_path / "checkpoint.safetensors").step == 4
+
+
+def test_on_evaluate_is_called_after_each_evaluation_with_the_trainer(tmp_path):
+    seen = []
+    trainer = make_trainer(tmp_path, iters=10)
+    trainer.on_evaluate = lambda t: seen.append((t.step, t.history[-1]["split"], t.model.training))
+    trainer.run()
+    assert seen == [(4, "val_eval", True), (8, "val_eval", True), (10, "val_eval", True)]

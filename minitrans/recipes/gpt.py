@@ -41,7 +41,7 @@ def lm_step(model, batch, backward):
 
 def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS, batch_size=12,
                  vocab_size=None, val_fraction=0.1, out_dir=None, resume=False, progress=True,
-                 train_config=None, **overrides):
+                 train_config=None, on_evaluate=None, **overrides):
     """Pretrain a GPT on a corpus ('toyworld', 'shakespeare' or a text file path).
 
     The defaults are the classic CPU baby-GPT recipe: character level, 4 layers,
@@ -49,17 +49,19 @@ def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS
     default_train_config (replaced by a TrainConfig in train_config), no dropout, a
     90/10 train/validation split. With an out_dir the run writes log.jsonl, loss.png and
     checkpoint.safetensors there; resume=True continues that run exactly, with the
-    tokenizer stored in its checkpoint.
+    tokenizer stored in its checkpoint. on_evaluate(trainer) is called after each periodic
+    evaluation (see Trainer).
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss.
     """
     return pretrain_causal_lm(GPT, GPTConfig, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                              val_fraction, out_dir, resume, progress, train_config, **overrides)
+                              val_fraction, out_dir, resume, progress, train_config, on_evaluate, **overrides)
 
 
 def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                       val_fraction, out_dir, resume, progress, train_config, **overrides):
+                       val_fraction, out_dir, resume, progress, train_config, on_evaluate=None, **overrides):
     """The pretraining loop of pretrain_gpt for any left-to-right LM (GPT, LSTMLM): the config is
-    config_class.preset(preset, **overrides); a config with reverse=True reads the corpus right to left."""
+    config_class.preset(preset, **overrides); a config with reverse=True reads the corpus right to left;
+    on_evaluate(trainer) is called after each periodic evaluation."""
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
     if resume:
@@ -78,7 +80,7 @@ def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, ite
     def get_batch(which, rng):
         return random_windows(streams[which], config.block_size, batch_size, rng)
 
-    trainer = Trainer(model, get_batch, lm_step, cfg, model_config=config, tokenizer=tok)
+    trainer = Trainer(model, get_batch, lm_step, cfg, model_config=config, tokenizer=tok, on_evaluate=on_evaluate)
     run_and_plot(trainer, resume)
     return model, tok, trainer
 

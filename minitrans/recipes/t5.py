@@ -19,12 +19,14 @@ import numpy as np
 
 from ..data import load_task, pad_batch, span_corrupt, span_corruption_batch, tokens_length_for_inputs
 from ..data.mixing import draw_tasks, mixing_rates
-from ..data.text_to_text import TEXT_TASKS, score_task, task_from_prefix, to_text
+from ..data.text_to_text import (CLASS_TASKS, TEXT_TASKS, gold_label, parse_answer, score_task, task_from_prefix,
+                                 to_text)
 from ..generate_t5 import beam_search, greedy_decode
 from ..models import T5, T5Config
 from ..tokenizers import WordPieceTokenizer
 from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
+from .finetune import score
 from .gpt import load_pretrained
 from .runs import CHECKPOINT_NAME, encode_for_resume, resumed_tokenizer, run_and_plot
 
@@ -224,7 +226,26 @@ def answer(model, tok, sources, beam_size=None, max_new_tokens=None, batch_size=
     return [tok.decode([t for t in ids if t not in special]) for ids in outputs]
 
 
+def same_text(answer_text, target):
+    """Whether an answer is the target text, ignoring case and spaces (a decoder writes '3 . 4' for '3.4')."""
+    return "".join(answer_text.lower().split()) == "".join(target.lower().split())
+
+
 def evaluate_task(model, tok, task, examples, beam_size=None):
-    """The task's metrics (and the count of unparsed answers) on examples."""
+    """The task's metrics on examples, the count of unparsed answers, and exact_match: the share of
+    answers equal to the target text (same_text; for qa, SQuAD's normalized exact match).
+
+    The classification tasks report the metrics finetuning reports (finetune.SCORES: MCC for
+    acceptability, F1 for paraphrase); accuracy counts an unparsed answer as wrong, MCC and F1 take
+    it as label 0 (a model that writes nothing parsable scores 0, not the -1 of always answering
+    the wrong label)."""
     pairs = [to_text(task, e) for e in examples]
-    return score_task(task, answer(model, tok, [s for s, _ in pairs], beam_size), examples)
+    answers = answer(model, tok, [s for s, _ in pairs], beam_size)
+    result = score_task(task, answers, examples)
+    if task in CLASS_TASKS:
+        parsed = [parse_answer(task, a, e) for a, e in zip(answers, examples)]
+        gold = [gold_label(task, e) for e in examples]
+        finetune_scores = score(task, [0 if p is None else p for p in parsed], gold)
+        result = {**finetune_scores, **result}          # score_task's accuracy, with unparsed answers wrong
+    result.setdefault("exact_match", float(np.mean([same_text(a, t) for a, (_, t) in zip(answers, pairs)])))
+    return result
