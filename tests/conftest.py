@@ -19,3 +19,10 @@ def kernel_path(request, monkeypatch):
         monkeypatch.setattr(threads, "PARTS_MIN_SIZE", 0)
         monkeypatch.setattr(threads, "BLOCK_SIZE", 1)
     return request.param
+
+
+@pytest.fixture(scope="session")
+def experiments_root(tmp_path_factory):
+    """One folder for the studies' --quick tests, so that they share its pretrained/ models
+    (experiments.pretrained_checkpoint makes each once per folder)."""
+    return tmp_path_factory.mktemp("experiments")

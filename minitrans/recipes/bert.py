@@ -18,7 +18,7 @@ from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
 from .runs import resumed_tokenizer, run_and_plot
 
-ITERS = 3000
+ITERS = 4000
 MIN_MAX_LEN = 5     # [CLS] A [SEP] B [SEP] with one token in each segment
 
 
@@ -92,13 +92,14 @@ def build_pairs(documents_ids, tokenizer, max_len, rng, nsp=True, passes=1):
     return pairs
 
 
-def mlm_batch(pairs, picks, tokenizer, rng, mask_only=False):
-    """The pairs at indices `picks`, right padded and masked (mask_tokens: 15%, 80/10/10 or all [MASK])
+def mlm_batch(pairs, picks, tokenizer, rng, mask_only=False, mask_prob=0.15):
+    """The pairs at indices `picks`, right padded and masked (mask_tokens: `mask_prob` of the tokens,
+    80/10/10 or all [MASK])
     -> dict ids, segment_ids, attention_mask (B, T), mlm_labels (B, T), nsp_labels (B,)."""
     ids, mask = pad_batch([pairs[i][0] for i in picks], tokenizer.pad_id)
     segments, _ = pad_batch([pairs[i][1] for i in picks], 0)
     inputs, labels = mask_tokens(ids, rng, tokenizer.vocab_size, tokenizer.mask_id, tokenizer.special_ids,
-                                 mask_only=mask_only)
+                                 mask_prob=mask_prob, mask_only=mask_only)
     return {"ids": inputs, "segment_ids": segments, "attention_mask": mask, "mlm_labels": labels,
             "nsp_labels": np.asarray([pairs[i][2] for i in picks], dtype=np.int64)}
 
@@ -124,13 +125,14 @@ def pretraining_step(model, batch, backward):
 
 
 def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS, batch_size=32, max_len=128,
-                  mask_only=False, nsp=True, dropout=0.0, passes=4, val_fraction=0.1, out_dir=None, resume=False,
-                  progress=True, train_config=None, until=None, **overrides):
+                  mask_only=False, mask_prob=0.15, nsp=True, dropout=0.0, passes=4, val_fraction=0.1, out_dir=None,
+                  resume=False, progress=True, train_config=None, until=None, **overrides):
     """Pretrain a BERT with masked LM (+ next sentence prediction) on a corpus.
 
     corpus: 'toyworld', 'shakespeare' or a text file (a blank line between documents, a sentence a line).
     preset: a BertConfig preset ('tiny', 'mini'); overrides: other BertConfig fields (seed=1, ...).
-    mask_only: every chosen token becomes [MASK] (no 10% random / 10% kept); nsp=False: MLM only.
+    mask_prob: the share of tokens the MLM predicts (BERT's 15%); mask_only: every chosen token becomes
+    [MASK] (no 10% random / 10% kept); nsp=False: MLM only.
     dropout: 0 by default: the runs are short and the toy world is large enough not to overfit.
     The training settings are default_train_config's, or the TrainConfig in train_config.
     The last `val_fraction` of the documents are held out for evaluation. With out_dir the run
@@ -161,7 +163,7 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS
     lengths = {split: np.array([len(p[0]) for p in examples]) for split, examples in pairs.items()}
 
     def get_batch(split, rng):
-        return mlm_batch(pairs[split], draw_batch(lengths[split], batch_size, rng), tok, rng, mask_only)
+        return mlm_batch(pairs[split], draw_batch(lengths[split], batch_size, rng), tok, rng, mask_only, mask_prob)
 
     trainer = Trainer(model, get_batch, pretraining_step, cfg, model_config=config, tokenizer=tok)
     run_and_plot(trainer, resume, until)

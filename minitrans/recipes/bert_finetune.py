@@ -14,7 +14,7 @@ from ..eval.metrics import entity_scores, exact_match, token_f1
 from ..models import (BertConfig, BertForMultipleChoice, BertForQuestionAnswering, BertForSequenceClassification,
                       BertForTokenClassification, BertModel, align_word_labels)
 from .bert import load_bert, train_wordpiece
-from .corpora import load_corpus_text
+from .corpora import toyworld_tokenizer
 from .finetune import finetune, label_of, load_splits
 
 KIND = {"sentiment": "single", "acceptability": "single", "paraphrase": "pair", "entailment": "pair",
@@ -29,7 +29,7 @@ def prepare_bert(checkpoint=None, preset="tiny", vocab_size=1000, seed=0):
     if checkpoint is not None:
         model, tok = load_bert(checkpoint)
         return model.bert, tok
-    tok = train_wordpiece(load_corpus_text("toyworld"), vocab_size)
+    tok = toyworld_tokenizer(train_wordpiece, vocab_size)
     return BertModel(BertConfig.preset(preset, vocab_size=tok.vocab_size, seed=seed, dropout=0.0)), tok
 
 
@@ -178,12 +178,13 @@ def build_head(task, bert, seed=0):
 
 
 def finetune_bert(task="sentiment", checkpoint=None, preset="tiny", vocab_size=1000, n_train=None, n_eval=None,
-                  epochs=3, batch_size=16, lr=1e-3, seed=0, progress=True, out_dir=None):
+                  epochs=3, batch_size=16, lr=1e-3, seed=0, progress=True, out_dir=None, evals=4):
     """Finetune a BERT (pretrained from `checkpoint`, or the same BERT from scratch when None) on a toy-world task.
 
     task: sentiment, acceptability, paraphrase (alias pair), entailment, similarity, multiple_choice
     (alias choice), ner or qa. preset and vocab_size apply only without a checkpoint.
     n_train: use the first n training examples; n_eval: score on the first n dev and test examples only.
+    evals: dev-loss measurements during training, for the loss curve (0: none).
     lr: AdamW peak learning rate (warmup over 10% of the steps, then cosine decay); 1e-3 suits the tiny
     presets, whose fresh task head barely moves in a few hundred steps at 3e-4.
     Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics
@@ -207,5 +208,5 @@ def finetune_bert(task="sentiment", checkpoint=None, preset="tiny", vocab_size=1
     else:
         make_batch = sequence_batcher(task, tok, max_len)
     scores, _ = finetune(head, make_batch, task, train, dev, test, epochs=epochs, batch_size=batch_size, lr=lr,
-                         seed=seed, progress=progress, out_dir=out_dir, evaluate=evaluate)
+                         seed=seed, progress=progress, out_dir=out_dir, evaluate=evaluate, evals=evals)
     return scores, head

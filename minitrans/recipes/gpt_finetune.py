@@ -2,18 +2,21 @@
 
 finetune_lm is the recipe for any left-to-right LM body (the LSTM LM's recipe uses it too)."""
 import functools
-import json
 
 from ..models import GPT, GPTConfig, LMForClassification, resize_token_embeddings
 from ..data.gpt_inputs import make_batch
-from ..tokenizers import tokenizer_from_dict
-from .corpora import load_corpus_text
+from .corpora import toyworld_tokenizer
 from .finetune import finetune, label_of, load_splits
 from .gpt import build_tokenizer, load_pretrained
 
 KIND = {"sentiment": "single", "acceptability": "single", "paraphrase": "pair", "entailment": "pair",
         "similarity": "similarity", "multiple_choice": "choice"}
 SPECIALS = ["<|start|>", "<|delim|>", "<|extract|>"]
+
+
+def train_bpe(text, vocab_size):
+    """The byte-level BPE tokenizer the GPT recipe trains on `text`."""
+    return build_tokenizer("bpe", text, vocab_size)
 
 
 def prepare_gpt(checkpoint=None, preset="baby", vocab_size=600, seed=0):
@@ -26,16 +29,8 @@ def prepare_lm(model_class, config_class, checkpoint, preset, vocab_size, seed):
     """prepare_gpt for any left-to-right LM class written by the recipes (GPT, LSTMLM)."""
     if checkpoint is not None:
         return load_pretrained(checkpoint, model_class, config_class)
-    tok = tokenizer_from_dict(json.loads(toyworld_bpe(vocab_size)))   # a fresh copy: finetuning adds tokens
+    tok = toyworld_tokenizer(train_bpe, vocab_size)
     return model_class(config_class.preset(preset, vocab_size=tok.vocab_size, seed=seed)), tok
-
-
-@functools.lru_cache(maxsize=4)
-def toyworld_bpe(vocab_size):
-    """The byte-level BPE of the toy-world corpus (as pretrain_gpt trains it): trained once per process,
-    since runs from scratch (a learning curve, several seeds, the LSTM's rows) all need the same one. As
-    JSON text, so that no caller can change the cached copy."""
-    return json.dumps(build_tokenizer("bpe", load_corpus_text("toyworld"), vocab_size).to_dict())
 
 
 def gpt_batcher(task, tok):

@@ -1,0 +1,16 @@
+"""`minitrans experiment encoder-decoder --quick`: the table, JSON and plot; same-size models, same compute."""
+from experiment_checks import check_study
+from minitrans.experiments import run_experiment
+from minitrans.experiments.encoder_decoder import ROWS
+from minitrans.experiments.suite import COLUMNS
+
+
+def test_encoder_decoder_quick(experiments_root):
+    out = experiments_root / "encoder-decoder"
+    result = run_experiment("encoder-decoder", out_dir=out, quick=True, seeds=[0], progress=False)
+    check_study(result, out, low=-1.0, high=1.0, rows=list(ROWS))    # MCC and Pearson can be negative
+    assert result.columns == COLUMNS
+    gpt, bert = result.extra["GPT"], result.extra["BERT"]
+    assert 0.8 < bert["parameters"] / gpt["parameters"] < 1.25      # the same size, to about a tenth
+    assert gpt["steps"] == bert["steps"]                            # the same number of steps
+    assert 0.7 < bert["tokens_per_step"] / gpt["tokens_per_step"] < 1.3   # of about the same number of tokens
