@@ -1,4 +1,4 @@
-"""minitrans: BERT, GPT and an LSTM baseline in pure NumPy with hand-written backprop.
+"""minitrans: BERT, T5, GPT and an LSTM baseline in pure NumPy with hand-written backprop, for teaching.
 
 Importing it changes nothing outside minitrans; `minitrans.tune_cpu()` makes the
 process-wide settings that speed up training (the command line and the Trainer call it).

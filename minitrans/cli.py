@@ -165,29 +165,28 @@ def print_run_summary(trainer, out, metrics=()):
     print(f"final val loss: {last['loss']:.4f}")
 
 
+def add_lm_finetune(fam, name, finetune, description, from_help):
+    """`finetune gpt` and `finetune lstm`: the same GPT-paper options for either left-to-right body."""
+    d = defaults_of(finetune)
+    p = fam.add_parser(name, help=description)
+    p.add_argument("--task", default=d["task"], choices=sorted(gpt_finetune.KIND))
+    p.add_argument("--from", dest="checkpoint", default=None, help=from_help)
+    p.add_argument("--lm-weight", type=float, default=d["lm_weight"],
+                   help="lambda of L_task + lambda * L_LM (0: no aux loss)")
+    p.add_argument("--freeze-body", action="store_true", help="train only the task head")
+    add_finetune_options(p, d)
+    p.set_defaults(handler=run_finetune_lm, finetune=finetune)
+
+
 def add_finetune(sub):
     p = sub.add_parser("finetune", help="finetune a model on a toy-world task")
     fam = p.add_subparsers(dest="family", required=True)
-    d = defaults_of(gpt_finetune.finetune_gpt)
-    g = fam.add_parser("gpt", help="the GPT paper's recipe: task head on the extract token + aux LM loss")
-    g.add_argument("--task", default=d["task"], choices=sorted(gpt_finetune.KIND))
-    g.add_argument("--from", dest="checkpoint", default=None,
-                   help="a pretrained GPT checkpoint; without it the same GPT starts from random weights")
-    g.add_argument("--lm-weight", type=float, default=d["lm_weight"],
-                   help="lambda of L_task + lambda * L_LM (0: no aux loss)")
-    g.add_argument("--freeze-body", action="store_true", help="train only the task head")
-    add_finetune_options(g, d)
-    g.set_defaults(handler=run_finetune_lm, finetune=gpt_finetune.finetune_gpt)
-    d = defaults_of(lstm.finetune_lstm)
-    r = fam.add_parser("lstm", help="GPT's recipe on an LSTM LM: task head on the extract token + aux LM loss")
-    r.add_argument("--task", default=d["task"], choices=sorted(gpt_finetune.KIND))
-    r.add_argument("--from", dest="checkpoint", default=None,
-                   help="a checkpoint written by `pretrain lstm`; without it the same LSTM starts from random weights")
-    r.add_argument("--lm-weight", type=float, default=d["lm_weight"],
-                   help="lambda of L_task + lambda * L_LM (0: no aux loss)")
-    r.add_argument("--freeze-body", action="store_true", help="train only the task head")
-    add_finetune_options(r, d)
-    r.set_defaults(handler=run_finetune_lm, finetune=lstm.finetune_lstm)
+    add_lm_finetune(fam, "gpt", gpt_finetune.finetune_gpt,
+                    "the GPT paper's recipe: task head on the extract token + aux LM loss",
+                    "a pretrained GPT checkpoint; without it the same GPT starts from random weights")
+    add_lm_finetune(fam, "lstm", lstm.finetune_lstm,
+                    "GPT's recipe on an LSTM LM: task head on the extract token + aux LM loss",
+                    "a checkpoint written by `pretrain lstm`; without it the same LSTM starts from random weights")
     d = defaults_of(bert_finetune.finetune_bert)
     b = fam.add_parser("bert", help="a task head on [CLS], on every token (ner) or on spans (qa)")
     b.add_argument("--task", default=d["task"],
@@ -287,8 +286,9 @@ def run_sample(args):
 
 
 def add_quickstart(sub):
-    p = sub.add_parser("quickstart", help="train small models end to end and show what they learned")
-    p.add_argument("--fast", action="store_true", help="a much shorter run (for tests)")
+    p = sub.add_parser("quickstart", help="what pretraining buys: the shipped GPT and BERT against random "
+                                          "init and training from scratch, then a tiny T5 (a few minutes)")
+    p.add_argument("--fast", action="store_true", help="a seconds-long smoke run (for tests)")
     p.add_argument("--out", default="runs/quickstart")
     p.set_defaults(handler=run_quickstart)
 

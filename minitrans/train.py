@@ -212,38 +212,43 @@ class Trainer:
         return due and self.cfg.out_dir is not None
 
     # ------------------------------------------------------------ the loop
-    def run(self, resume=False):
-        """Train until cfg.iters steps; returns the history (a list of dicts).
+    def run(self, resume=False, until=None):
+        """Train until cfg.iters steps (or only until step `until` of the same schedule); returns the history.
 
-        SIGINT (Ctrl-C) or SIGTERM ends the run after the step in progress: the checkpoint of
-        that step is written (with out_dir) and Interrupted is raised; a second signal stops at once.
+        `until` stops early at that step, with a checkpoint (with out_dir) but no extra evaluation; calling
+        run(until=...) again on the same trainer continues, so a run can be looked at between stages and still
+        compute exactly the numbers of an uninterrupted one. SIGINT (Ctrl-C) or SIGTERM ends the run after the
+        step in progress: the checkpoint of that step is written (with out_dir) and Interrupted is raised;
+        a second signal stops at once.
         """
         tune_cpu()                        # the process-wide settings that make training fast (tuning.py)
         cfg = self.cfg
+        last = cfg.iters if until is None else until
+        if not 0 <= last <= cfg.iters:
+            raise ValueError(f"until must be a step from 0 to iters={cfg.iters}, got {until}")
         if cfg.out_dir is not None:
             make_directory(cfg.out_dir, "out_dir")
             if resume:
                 self.resume()
-            else:
+            elif self.step == 0:
                 atomic_write_text(self.log_path, "")
-        bar = tqdm(total=cfg.iters, initial=self.step, disable=not cfg.progress, dynamic_ncols=True,
-                   desc="train")
+        bar = tqdm(total=last, initial=self.step, disable=not cfg.progress, dynamic_ncols=True, desc="train")
         with stop_requests() as stop:
             try:
-                self.train_until_done_or_stopped(bar, stop)
+                self.train_until_done_or_stopped(bar, stop, last)
             finally:
                 bar.close()
-            if stop and self.step < cfg.iters:       # a stop asked after the last step lets the run end
+            if stop and self.step < last:            # a stop asked after the last step lets the run end
                 self.save_if_needed()
                 raise Interrupted(stop[0], self.step, self.checkpoint_path)
         self.save_if_needed()
         return self.history
 
-    def train_until_done_or_stopped(self, bar, stop):
-        """The steps: train, log, evaluate and checkpoint on their rhythms, until cfg.iters or a stop request."""
+    def train_until_done_or_stopped(self, bar, stop, last):
+        """The steps: train, log, evaluate and checkpoint on their rhythms, until step `last` or a stop request."""
         cfg = self.cfg
         t_last, tokens = time.perf_counter(), 0.0
-        while self.step < cfg.iters and not stop:
+        while self.step < last and not stop:
             loss, metrics = self.train_step()
             tokens += metrics.get("tokens", 0.0) * cfg.grad_accum
             now = time.perf_counter()

@@ -8,7 +8,7 @@ import pytest
 from minitrans.checkpoint import load_checkpoint, save_checkpoint
 from minitrans.cli import main
 from minitrans.data import PHENOMENA, Probe, load_corpus, load_probes
-from minitrans.eval.fill_mask import fill_mask, masked_log_probs
+from minitrans.eval.fill_mask import fill_iteratively, fill_mask, masked_log_probs
 from minitrans.eval.probes import masked_probe_choice, masked_probe_scores, probe_accuracy
 from minitrans.models import BertConfig, BertModel
 from minitrans.recipes.bert import (build_pairs, chunk_document, encode_documents, load_bert, mlm_batch,
@@ -118,6 +118,20 @@ def test_fill_mask_top_k(pretrained):
     assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1 + 1e-9
     two = fill_mask(model, tok, "[MASK] met [MASK] at school.", top_k=2)
     assert len(two) == 2 and all(len(a) == 2 for a in two)
+
+
+def test_fill_iteratively_fills_one_mask_per_step_most_confident_first(pretrained):
+    model, tok, _, _ = pretrained
+    steps = fill_iteratively(model, tok, "[MASK] met [MASK] at [MASK].")
+    assert len(steps) == 3 and "[MASK]" not in steps[-1].upper()
+    assert [s.upper().count("[MASK]") for s in steps] == [2, 1, 0]
+    first = fill_mask(model, tok, "[MASK] met [MASK] at [MASK].", top_k=1)      # [[(token, p)], ...] per mask
+    best = max(range(3), key=lambda i: first[i][0][1])
+    ids = tok.encode("[MASK] met [MASK] at [MASK].")
+    ids[[i for i, t in enumerate(ids) if t == tok.mask_id][best]] = tok.token_to_id(first[best][0][0])
+    assert steps[0] == tok.decode(ids)
+    with pytest.raises(ValueError, match="no \\[MASK\\]"):
+        fill_iteratively(model, tok, "Jack works at the bank.")
 
 
 def test_fill_mask_errors(pretrained):

@@ -73,9 +73,14 @@ def test_quickstart_fast_runs_gpt_bert_and_t5(tmp_path, capsys):
     assert main(["quickstart", "--fast", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "== GPT" in out and "== BERT" in out and "== T5" in out
-    assert "[MASK] is the capital of Borovia." in out and "| random init |" in out
-    assert "multiple_choice:" in out and "sentiment:" in out
-    assert (tmp_path / "bert" / "checkpoint.safetensors").exists()
+    assert "Lisk is a small town in [MASK]." in out and "Jack works at Bank of [MASK]." in out
+    tables = [t for t in out.split("| probe | chance | random init | pretrained |")[1:]]
+    assert len(tables) == 2                                  # GPT's and BERT's, with the same columns
+    for table in tables:
+        rows = [line.split("|")[1].strip() for line in table.strip().splitlines()[1:] if line.startswith("|")]
+        assert "knowledge" in rows and rows[-1] == "all"
+    assert out.count("test accuracy: from scratch") == 2
+    assert "notebooks/" in out and "minitrans experiment list" in out
 
 
 # ------------------------------------------------------------------ the real entry point in a subprocess

@@ -57,6 +57,20 @@ def test_resume_equals_uninterrupted_training(tmp_path):
     assert logged == resumed.history
 
 
+def test_run_in_stages_equals_one_run(tmp_path):
+    full = make_trainer(tmp_path / "full")
+    full.run()
+    staged = make_trainer(tmp_path / "staged")
+    staged.run(until=5)
+    assert staged.step == 5 and load_checkpoint(staged.checkpoint_path).step == 5
+    staged.run(until=9)
+    staged.run()
+    assert train_losses(staged.history) == train_losses(full.history)   # bit for bit, the same schedule
+    for a, b in zip(full.model.parameters(), staged.model.parameters()):
+        assert np.array_equal(a.data, b.data)
+    with pytest.raises(ValueError, match="until must be a step from 0 to iters=12, got 13"):
+        staged.run(until=13)
+
 def test_loss_falls_and_outputs_are_written(tmp_path, capsys):
     trainer = make_trainer(tmp_path, iters=150, grad_accum=2, lr=1e-2, min_lr=1e-3)
     trainer.cfg.eval_interval = 50

@@ -1,7 +1,9 @@
-"""The `minitrans data` command: regenerate the toy-world data set, or prepare the Shakespeare corpus.
+"""The `minitrans data` command: regenerate the toy-world data set or the shipped pretrained models,
+or prepare the Shakespeare corpus.
 
     minitrans data toyworld                        # rewrite the repository's data/ (seed 0)
     minitrans data toyworld --out mydata --seed 3  # another world, elsewhere
+    minitrans data pretrained [--family gpt]       # retrain data/pretrained/gpt.safetensors and bert.safetensors
     minitrans data shakespeare --out shakespeare.txt [--source plays.txt]
 """
 from .toyworld import DEFAULT_CONFIG
@@ -18,6 +20,12 @@ def add_subcommand(subparsers):
         toy.add_argument("--" + name.replace("_", "-"), type=int, default=value, help=f"default {value}")
     toy.set_defaults(handler=run_toyworld)
 
+    shipped = sub.add_parser("pretrained", help="retrain the small pretrained GPT and BERT shipped in data/pretrained/")
+    shipped.add_argument("--family", choices=["gpt", "bert"], action="append",
+                         help="only this model (repeatable; default: both)")
+    shipped.add_argument("--out", default=None, help="output folder (default: the repository's data/pretrained/)")
+    shipped.set_defaults(handler=run_pretrained)
+
     shake = sub.add_parser("shakespeare", help="write Shakespeare's works as one plain-text file")
     shake.add_argument("--out", required=True, help="the text file to write")
     shake.add_argument("--source", default=None,
@@ -32,6 +40,14 @@ def run_toyworld(args):
     config = {name: getattr(args, name) for name in DEFAULT_CONFIG}
     path = write_dataset(out, **config)
     print(f"toy world (seed {args.seed}) written to {path}")
+    return 0
+
+
+def run_pretrained(args):
+    from ..recipes.shipped import make_shipped
+    for family in args.family or ["gpt", "bert"]:
+        path = make_shipped(family, args.out)
+        print(f"{family} written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

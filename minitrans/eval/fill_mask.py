@@ -5,6 +5,11 @@
 
 The text is encoded as [CLS] text [SEP]; "[MASK]" written in the text is the mask token.
 The model predicts each [MASK] position from both sides at once.
+
+    fill_iteratively(model, tok, "Jack [MASK] [MASK] [MASK] [MASK].")
+    # -> the text after each step: one [MASK] filled per step, the most confident first
+
+is one answer to "how would BERT generate text?": start from masks and fill them one at a time.
 """
 import numpy as np
 
@@ -56,3 +61,23 @@ def fill_mask(model, tokenizer, text, top_k=5):
         best = np.argsort(-row, kind="stable")[:k]
         answers.append([(tokenizer.id_to_token(int(i)), float(row[i])) for i in best])
     return answers[0] if len(answers) == 1 else answers
+
+
+def fill_iteratively(model, tokenizer, text):
+    """Fill every [MASK] of `text` one at a time: each step runs the model, fills the masked position whose
+    most likely token is the most probable of all with that token, and decodes -> the texts after each step
+    (as many as the text had masks; the last has none left). The model sees the tokens filled so far,
+    but never revises them: a masked LM has no left-to-right order of its own, so an order must be chosen."""
+    check_masked_lm(model)
+    ids, _ = tokenizer.encode_single(tokenizer.encode(text))
+    ids = np.asarray([ids], dtype=np.int64)
+    if not (ids == tokenizer.mask_id).any():
+        raise ValueError(f"the text has no {tokenizer.id_to_token(tokenizer.mask_id)} to fill in: {text!r}")
+    steps = []
+    while (ids == tokenizer.mask_id).any():
+        masked = ids == tokenizer.mask_id
+        probs = np.exp(masked_log_probs(model, ids, None, masked))       # (N masks, V)
+        best = np.unravel_index(np.argmax(probs), probs.shape)           # (which mask, which token)
+        ids[0, np.nonzero(masked[0])[0][best[0]]] = best[1]
+        steps.append(tokenizer.decode(ids[0, 1:-1].tolist()))
+    return steps

@@ -83,3 +83,14 @@ def format_table(rows, phenomena=None):
     for name, acc in rows.items():
         lines.append(f"| {name} | " + " | ".join(f"{acc.get(p, float('nan')):.2f}" for p in phenomena) + " |")
     return "\n".join(lines)
+
+
+def format_report(report, phenomena):
+    """A markdown table of a probe report {"chance": {...}, "random init": {...}, "pretrained": {...}}:
+    one row per phenomenon in the given order, then "all"; one column per entry of the report."""
+    names = list(report)
+    lines = ["| probe | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for phenomenon in [p for p in phenomena if p != "all"] + ["all"]:
+        if all(phenomenon in report[n] for n in names):
+            lines.append(f"| {phenomenon} | " + " | ".join(f"{report[n][phenomenon]:.2f}" for n in names) + " |")
+    return "\n".join(lines)

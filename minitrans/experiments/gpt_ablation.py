@@ -37,7 +37,7 @@ ROWS = {   # name: (body, pretrained, lm_weight)
     "ELMo (frozen biLM, scalar mix)": ("elmo", True, 0.0),
 }
 SIZES = {   # labelled training examples, dev/test examples scored, epochs, seeds
-    "full": dict(n_train=100, n_eval=200, epochs=3, seeds=[0, 1, 2]),
+    "full": dict(n_train=300, n_eval=200, epochs=3, seeds=[0, 1, 2]),
     "quick": dict(n_train=16, n_eval=16, epochs=1, seeds=[0]),
 }
 ELMO_LR = 3e-3   # only the mix and a linear head learn, on frozen features: a larger step than finetuning
@@ -94,9 +94,10 @@ def notes(result, size):
     """What the table shows, in sentences computed from its numbers."""
     avg = {row: (result.mean(row, "average"), result.std(row, "average")) for row in ROWS}
     rows = list(ROWS)
-    gain = lambda a, b: f"{avg[a][0] - avg[b][0]:+.2f} (± {avg[a][1]:.2f} and ± {avg[b][1]:.2f} over seeds)"
+    spread = lambda a, b: f" (± {avg[a][1]:.2f} and ± {avg[b][1]:.2f} over seeds)" if len(result.seeds) > 1 else ""
+    gain = lambda a, b: f"{avg[a][0] - avg[b][0]:+.2f}" + spread(a, b)
     return [f"{size['n_train']} labelled training examples per task, {size['epochs']} epochs, scored on the "
-            f"first {size['n_eval']} test examples; mean ± std over seeds {result.seeds}.",
+            f"first {size['n_eval']} test examples; seeds {result.seeds}.",
             f"Pretraining changes the Transformer's average by {gain(rows[0], rows[1])}; the auxiliary LM loss "
             f"by {gain(rows[0], rows[2])}; the Transformer vs the LSTM with the same recipe: {gain(rows[0], rows[3])}; "
             f"finetuning the whole LSTM vs ELMo's frozen biLM: {gain(rows[3], rows[4])}."]

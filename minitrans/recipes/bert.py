@@ -126,7 +126,7 @@ def pretraining_step(model, batch, backward):
 
 def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS, batch_size=32, max_len=128,
                   mask_only=False, mask_prob=0.15, nsp=True, dropout=0.0, passes=4, val_fraction=0.1, out_dir=None,
-                  resume=False, progress=True, train_config=None, **overrides):
+                  resume=False, progress=True, train_config=None, until=None, **overrides):
     """Pretrain a BERT with masked LM (+ next sentence prediction) on a corpus.
 
     corpus: 'toyworld', 'shakespeare' or a text file (a blank line between documents, a sentence a line).
@@ -137,7 +137,7 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS
     The training settings are default_train_config's, or the TrainConfig in train_config.
     The last `val_fraction` of the documents are held out for evaluation. With out_dir the run
     writes log.jsonl, loss.png and checkpoint.safetensors there; resume=True continues that run
-    exactly, with the tokenizer stored in its checkpoint.
+    exactly, with the tokenizer stored in its checkpoint; until=N stops at step N of the schedule (Trainer.run).
     Returns (model: BertForPreTraining, tokenizer, trainer).
     """
     if max_len < MIN_MAX_LEN:
@@ -166,7 +166,7 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS
         return mlm_batch(pairs[split], draw_batch(lengths[split], batch_size, rng), tok, rng, mask_only, mask_prob)
 
     trainer = Trainer(model, get_batch, pretraining_step, cfg, model_config=config, tokenizer=tok)
-    run_and_plot(trainer, resume)
+    run_and_plot(trainer, resume, until)
     model.eval()
     return model, tok, trainer
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..checkpoint import load_checkpoint
+from ..data import load_probes
 from ..data.objectives import random_windows
+from ..eval.probes import causal_probe_choice, chance_accuracy, probe_accuracy
 from ..models import GPT, GPTConfig
 from ..tokenizers import ByteLevelBPETokenizer, CharTokenizer, tokenizer_from_dict
 from ..train import Trainer, TrainConfig
@@ -41,7 +43,7 @@ def lm_step(model, batch, backward):
 
 def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS, batch_size=12,
                  vocab_size=None, val_fraction=0.1, out_dir=None, resume=False, progress=True,
-                 train_config=None, on_evaluate=None, **overrides):
+                 train_config=None, until=None, on_evaluate=None, **overrides):
     """Pretrain a GPT on a corpus ('toyworld', 'shakespeare' or a text file path).
 
     The defaults are the classic CPU baby-GPT recipe: character level, 4 layers,
@@ -49,16 +51,18 @@ def pretrain_gpt(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS
     default_train_config (replaced by a TrainConfig in train_config), no dropout, a
     90/10 train/validation split. With an out_dir the run writes log.jsonl, loss.png and
     checkpoint.safetensors there; resume=True continues that run exactly, with the
-    tokenizer stored in its checkpoint. on_evaluate(trainer) is called after each periodic
-    evaluation (see Trainer).
+    tokenizer stored in its checkpoint; until=N stops at step N of the schedule (Trainer.run).
+    on_evaluate(trainer) is called after each periodic evaluation (see Trainer).
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss.
     """
     return pretrain_causal_lm(GPT, GPTConfig, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                              val_fraction, out_dir, resume, progress, train_config, on_evaluate, **overrides)
+                              val_fraction, out_dir, resume, progress, train_config, until, on_evaluate,
+                              **overrides)
 
 
 def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                       val_fraction, out_dir, resume, progress, train_config, on_evaluate=None, **overrides):
+                       val_fraction, out_dir, resume, progress, train_config, until=None, on_evaluate=None,
+                       **overrides):
     """The pretraining loop of pretrain_gpt for any left-to-right LM (GPT, LSTMLM): the config is
     config_class.preset(preset, **overrides); a config with reverse=True reads the corpus right to left;
     on_evaluate(trainer) is called after each periodic evaluation."""
@@ -81,7 +85,7 @@ def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, ite
         return random_windows(streams[which], config.block_size, batch_size, rng)
 
     trainer = Trainer(model, get_batch, lm_step, cfg, model_config=config, tokenizer=tok, on_evaluate=on_evaluate)
-    run_and_plot(trainer, resume)
+    run_and_plot(trainer, resume, until)
     return model, tok, trainer
 
 
@@ -112,3 +116,16 @@ def load_pretrained(path, model_class, config_class):
     load_checkpoint(path, model)
     model.eval()
     return model, tokenizer_from_dict(ckpt.tokenizer)
+
+
+def probe_report(model, tokenizer, probes=None):
+    """Word-guessing probe accuracy per phenomenon (and "all") of chance, of the same GPT at random
+    initialisation (its config and seed, untrained) and of the pretrained GPT
+    -> {"chance": {...}, "random init": {...}, "pretrained": {...}} (eval.probes.format_report prints it).
+    Scoring: eval.probes.causal_probe_choice, the filled-in sentence the GPT finds most likely."""
+    probes = load_probes() if probes is None else probes
+    fresh = GPT(model.config)
+    fresh.eval()
+    return {"chance": chance_accuracy(probes),
+            "random init": probe_accuracy(probes, lambda p: causal_probe_choice(fresh, tokenizer, p)),
+            "pretrained": probe_accuracy(probes, lambda p: causal_probe_choice(model, tokenizer, p))}

@@ -1,69 +1,95 @@
-"""`minitrans quickstart`: pretrain small models on the toy world and show what they learned."""
+"""`minitrans quickstart`: what pretraining buys, measured on the toy world in a few minutes.
+
+GPT and BERT start from the small pretrained models shipped in data/pretrained/ (`minitrans data
+pretrained` remakes them), so the few minutes go to showing what they learned: samples or filled
+blanks, word-guessing probes against the same model at random initialisation and chance, and one
+task finetuned from scratch and from the pretrained weights. T5 is pretrained and trained on every
+task here, briefly.
+"""
+import contextlib
+import io
 from pathlib import Path
 
 from ..data import PHENOMENA, load_probes
 from ..eval.fill_mask import fill_mask
-from ..eval.probes import causal_probe_choice, chance_accuracy, format_table, probe_accuracy
+from ..eval.probes import format_report
 from ..generate import generate_text
-from ..train import TrainConfig
-from .bert import pretrain_bert, probe_report
+from . import bert, gpt
 from .bert_finetune import finetune_bert
-from .gpt import pretrain_gpt
+from .gpt_finetune import finetune_gpt
+from .shipped import load_shipped, shipped_path, shipped_record
 from .t5 import answer, multitask_t5, pretrain_t5
 
-PROMPTS = ["Jack works at", "The capital of", "Kate ate at the"]
-MASK_PROMPTS = ["[MASK] is the capital of Borovia.",            # knowledge
+PROMPTS = ["Jack works at", "The capital of Borovia is", "Kate ate at the"]
+MASK_PROMPTS = ["Lisk is a small town in [MASK].",              # knowledge: the corpus says Borovia 32 times
+                "Jack works at Bank of [MASK].",                # knowledge: Borovia, 45 times
                 "The dogs near the cat [MASK] happy.",          # agreement
                 "Mary called Tom because she missed [MASK]."]   # pronoun
+# the task each family is finetuned on, with how many labelled examples: one where pretraining helps
+GPT_TASK, GPT_EXAMPLES = "sentiment", 200
+BERT_TASK, BERT_EXAMPLES = "acceptability", 2000
+NEXT_STEPS = """Next:
+  notebooks/README.md          the course notebooks, one per section of the lecture, in order
+  minitrans experiment list    the lecture's studies (pretrained vs scratch, ablations, zero-shot): tables and plots
+  minitrans data pretrained    remakes the shipped models; minitrans pretrain gpt|bert trains your own"""
 
 
-def quickstart_gpt(out_dir, fast=False):
-    """A small GPT (4 layers, 128 wide, byte-level BPE) pretrained on the toy world; prints samples and probes."""
+def describe_shipped(family):
+    """One line: which shipped file, how many steps of pretraining, its last validation loss."""
+    record = shipped_record(family)
+    last = [r for r in record["evaluations"] if r["split"] == "val_eval"][-1]
+    return (f"the shipped {family} ({shipped_path(family).name}): {record['step']} steps of pretraining, "
+            f"validation loss {last['loss']:.3f}")
+
+
+def quiet(function, *args, **kwargs):
+    """function(*args, **kwargs) with its per-evaluation lines kept off the screen."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return function(*args, **kwargs)
+
+
+def print_finetuning(task, n_train, scores):
+    print(f"finetuned on {n_train} labelled {task} examples, test accuracy: from scratch {scores[0]:.2f}, "
+          f"from the pretrained weights {scores[1]:.2f}")
+
+
+def quickstart_gpt(fast=False):
+    """The shipped GPT (4 layers, 128 wide, byte-level BPE): samples, probes, finetuning with and without it."""
     print("== GPT: next-token prediction on the toy world ==")
-    iters = 30 if fast else 600
-    cfg = TrainConfig(iters=iters, lr=2e-3, min_lr=2e-4, warmup=min(50, iters), eval_interval=iters // 3,
-                      eval_iters=5, out_dir=str(Path(out_dir) / "gpt"))
-    model, tok, trainer = pretrain_gpt("toyworld", "bpe", "baby", batch_size=16, vocab_size=600,
-                                       train_config=cfg, block_size=64)
-    print(f"validation loss {trainer.final_loss('val'):.3f} after {iters} steps "
-          f"({trainer.wall_time:.0f} s); loss curve in {Path(cfg.out_dir) / 'loss.png'}")
-    model.eval()
+    model, tok = load_shipped("gpt")
+    print(describe_shipped("gpt"))
     for prompt in PROMPTS:
         text = generate_text(model, tok, prompt, max_new_tokens=20, temperature=0.7, seed=0)
         print(f"  sample: {text.splitlines()[0]!r}")
-    probes = [p for p in load_probes() if p.phenomenon != "knowledge"][:: 10 if fast else 2]
-    acc = probe_accuracy(probes, lambda p: causal_probe_choice(model, tok, p))
-    print("word-guessing probes (accuracy of the filled-in sentence the GPT finds most likely):")
-    print(format_table({"chance": chance_accuracy(probes), "GPT pretrained": acc}))
-    return model, tok, acc
+    probes = load_probes()[:: 10 if fast else 1]
+    print("word-guessing probes, accuracy (a GPT picks the filled-in sentence it finds most likely):")
+    print(format_report(gpt.probe_report(model, tok, probes), PHENOMENA))
+    n_train = 16 if fast else GPT_EXAMPLES
+    scores = [quiet(finetune_gpt, GPT_TASK, start, n_train=n_train, n_eval=50 if fast else 300,
+                    epochs=1 if fast else 5, progress=False)[0]["test"]["accuracy"]
+              for start in (None, str(shipped_path("gpt")))]
+    print_finetuning(GPT_TASK, n_train, scores)
+    return scores
 
 
-def quickstart_bert(out_dir, fast=False):
-    """A small BERT (2 layers, 64 wide, WordPiece) pretrained on the toy world with masked LM + NSP;
-    prints fill-mask answers and probes, then finetunes on two tasks with and without pretraining."""
+def quickstart_bert(fast=False):
+    """The shipped BERT (2 layers, 64 wide, WordPiece, masked LM + next sentence prediction): filled blanks,
+    probes, finetuning with and without it."""
     print("== BERT: masked language model + next sentence prediction on the toy world ==")
-    iters = 20 if fast else 1500
-    run = Path(out_dir) / "bert"
-    model, tok, trainer = pretrain_bert("toyworld", "tiny", iters=iters, passes=1 if fast else 4,
-                                        out_dir=str(run), progress=not fast)
-    last = next(r for r in reversed(trainer.history) if r["split"] == "val_eval")
-    print(f"validation: masked-token accuracy {last['mlm_acc']:.2f}, next-sentence accuracy {last['nsp_acc']:.2f} "
-          f"after {iters} steps ({trainer.wall_time:.0f} s); loss curve in {run / 'loss.png'}")
+    model, tok = load_shipped("bert")
+    print(describe_shipped("bert"))
     for prompt in MASK_PROMPTS:
         answers = ", ".join(f"{word} {p:.2f}" for word, p in fill_mask(model, tok, prompt, top_k=3))
         print(f"  {prompt}  ->  {answers}")
     probes = load_probes()[:: 10 if fast else 1]
-    print("word-guessing probes (accuracy of the candidate BERT scores highest at the [MASK]s):")
-    print(format_table(probe_report(model, tok, probes), list(PHENOMENA) + ["all"]))
-    n_train, n_eval, epochs = (32, 50, 1) if fast else (200, None, 10)
-    print(f"finetuned on {n_train} examples ({epochs} epochs), test accuracy without -> with pretraining:")
-    results = {}
-    for task in ("multiple_choice", "sentiment"):
-        results[task] = [finetune_bert(task, checkpoint, n_train=n_train, n_eval=n_eval, epochs=epochs,
-                                       lr=1e-3, progress=False)[0]["test"]["accuracy"]
-                         for checkpoint in (None, str(run / "checkpoint.safetensors"))]
-        print(f"  {task}: {results[task][0]:.2f} -> {results[task][1]:.2f}")
-    return model, tok, results
+    print("word-guessing probes, accuracy (BERT scores each candidate's pieces at [MASK]s):")
+    print(format_report(bert.probe_report(model, tok, probes), PHENOMENA))
+    n_train = 16 if fast else BERT_EXAMPLES
+    scores = [quiet(finetune_bert, BERT_TASK, start, n_train=n_train, n_eval=50 if fast else 300,
+                    epochs=1 if fast else 3, lr=1e-3, progress=False)[0]["test"]["accuracy"]
+              for start in (None, str(shipped_path("bert")))]
+    print_finetuning(BERT_TASK, n_train, scores)
+    return scores
 
 
 T5_QUESTIONS = ["sentiment: The soup is not good, but the waiter is friendly.",
@@ -90,11 +116,12 @@ def quickstart_t5(out_dir, fast=False):
     for task, metrics in scores.items():
         print(f"  {task}: " + ", ".join(f"{k} {v:.2f}" if k != "unparsed" else f"unparsed {v:.0f}"
                                         for k, v in metrics.items()))
-    return model, tok, scores
+    return scores
 
 
 def quickstart(out_dir="runs/quickstart", fast=False):
-    """Run every family's part of the quickstart; fast=True is a seconds-long smoke run."""
-    quickstart_gpt(out_dir, fast)
-    quickstart_bert(out_dir, fast)
-    quickstart_t5(out_dir, fast)
+    """Every family's part of the quickstart, then where to go next; fast=True is a seconds-long smoke run.
+    Returns {"gpt": [scratch, pretrained], "bert": [scratch, pretrained], "t5": {task: metrics}}."""
+    results = {"gpt": quickstart_gpt(fast), "bert": quickstart_bert(fast), "t5": quickstart_t5(out_dir, fast)}
+    print(NEXT_STEPS)
+    return results

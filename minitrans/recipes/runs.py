@@ -44,10 +44,10 @@ def encode_for_resume(tokenizer, text, corpus):
                          f"({e}); resume with the corpus the run started with, or start a new run") from None
 
 
-def run_and_plot(trainer, resume=False):
-    """trainer.run(resume), timed into trainer.wall_time, then the loss curve out_dir/loss.png."""
+def run_and_plot(trainer, resume=False, until=None):
+    """trainer.run(resume, until), timed into trainer.wall_time, then the loss curve out_dir/loss.png."""
     t0 = time.perf_counter()
-    trainer.run(resume=resume)
+    trainer.run(resume=resume, until=until)
     trainer.wall_time = time.perf_counter() - t0
     if trainer.cfg.out_dir is not None:
         from ..plot import plot_history     # here, not at the top: matplotlib takes a second to import,
