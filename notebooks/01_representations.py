@@ -131,6 +131,22 @@ same = similarities["pretrained"][[0, 2], [1, 3]]                      # animal-
 across = similarities["pretrained"][:2, 2:]                           # animal-food
 assert same.min() > across.max(), "the text says 'it' is nearer to 'it' of the same kind of referent"
 
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Image, display
+
+from minitrans.plot import save
+
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
+referents = ["dog", "cat", "soup", "cake"]
+for ax, (name, similarity) in zip(axes, similarities.items()):
+    image = ax.imshow(similarity, vmin=-1, vmax=1, cmap="RdBu_r")
+    ax.set_title(f"'it' after ..., {name}")
+    ax.set_xticks(range(4), referents)
+    ax.set_yticks(range(4), referents)
+fig.colorbar(image, ax=list(axes), label="cosine similarity")
+display(Image(save(fig, "it_similarity.png")))
+
 # %% [markdown]
 # At random initialisation the vector of "it" is nearly the same wherever it stands (the attention of an
 # untrained model mixes in almost nothing). After pretraining the same word has a different vector in
