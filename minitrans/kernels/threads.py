@@ -134,6 +134,20 @@ def blas_threads(n):
         set_threads(before)
 
 
+@contextmanager
+def one_thread():
+    """Within the block, Numba's kernels and BLAS each run on one thread. How many threads a sum is
+    split over changes its last bits, so a run that must give the same bits on any machine (the
+    shipped pretrained models) runs inside this block."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        with blas_threads(1):
+            yield
+    finally:
+        numba.set_num_threads(before)
+
+
 # Below this many attention scores (B*H*Tq*Tk) run_parts works in the calling thread alone:
 # handing parts to the pool costs a few tens of microseconds.
 PARTS_MIN_SIZE = 1 << 15

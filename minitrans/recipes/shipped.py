@@ -8,13 +8,16 @@ The quickstart and the notebooks start from these, so that they show what pretra
 spending their few minutes on it. A shipped file holds the weights (float32, no optimizer state), the
 model config, the tokenizer, the recipe's training settings, the losses of the first FIRST_STEPS steps
 and every evaluation of the run: enough for a test to replay the start of the recipe and find the same
-losses, bit for bit (retraining all the way takes longer than a test should).
+losses, bit for bit (retraining all the way takes longer than a test should). The recipes run on one
+thread (kernels.threads.one_thread): how many threads a sum is split over changes its last bits, and
+the files must come out the same on a machine of any number of cores.
 """
 from dataclasses import asdict
 from pathlib import Path
 
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data.toyworld.io import default_data_dir
+from ..kernels.threads import one_thread
 from .bert import default_train_config as bert_train_config, load_bert, pretrain_bert
 from .gpt import default_train_config as gpt_train_config, load_gpt, pretrain_gpt
 
@@ -42,16 +45,18 @@ def gpt_recipe(until=None, progress=True):
     """The shipped GPT's run: 'baby' (4 layers, 4 heads, 128 wide, block 64), byte-level BPE of 600 ids,
     batch 16, the baby-GPT training settings, stopped at step `until` (None: the end of the schedule)
     -> (model, tokenizer, trainer)."""
-    return pretrain_gpt("toyworld", "bpe", "baby", batch_size=16, vocab_size=600, block_size=64,
-                        train_config=gpt_settings(progress), until=until)
+    with one_thread():
+        return pretrain_gpt("toyworld", "bpe", "baby", batch_size=16, vocab_size=600, block_size=64,
+                            train_config=gpt_settings(progress), until=until)
 
 
 def bert_recipe(until=None, progress=True):
     """The shipped BERT's run: 'tiny' (2 layers, 2 heads, 64 wide), WordPiece of 1000 ids, masked LM
     (80/10/10) + next sentence prediction on batches of 32 pairs, the BERT recipe's training settings,
     stopped at step `until` (None: the end of the schedule) -> (model, tokenizer, trainer)."""
-    return pretrain_bert("toyworld", "tiny", vocab_size=1000, batch_size=32, max_len=128, passes=4, dropout=0.0,
-                         train_config=bert_settings(progress), until=until)
+    with one_thread():
+        return pretrain_bert("toyworld", "tiny", vocab_size=1000, batch_size=32, max_len=128, passes=4,
+                             dropout=0.0, train_config=bert_settings(progress), until=until)
 
 
 # family: (train it, its TrainConfig, load it)
