@@ -73,17 +73,22 @@ def run_config(args, default_train_config, family):
     return out, default_train_config(args.iters, out_dir=out, progress=not args.no_progress, **given)
 
 
+def add_lm_options(p, d, block_help):
+    """`pretrain gpt` and `pretrain lstm`: corpus, tokenizer, size and batch of a left-to-right LM."""
+    p.add_argument("--corpus", default=d["corpus"], help="toyworld, shakespeare, or a path to a text file")
+    p.add_argument("--tokenizer", default=d["tokenizer"], choices=["char", "bpe"])
+    p.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="for --tokenizer bpe")
+    p.add_argument("--preset", default=d["preset"])
+    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    p.add_argument("--block-size", type=positive_int, default=None, help=block_help)
+
+
 def add_pretrain(sub):
     p = sub.add_parser("pretrain", help="pretrain a model family on a corpus")
     fam = p.add_subparsers(dest="family", required=True)
     d = defaults_of(gpt.pretrain_gpt)
     g = fam.add_parser("gpt", help="next-token prediction")
-    g.add_argument("--corpus", default=d["corpus"], help="toyworld, shakespeare, or a path to a text file")
-    g.add_argument("--tokenizer", default=d["tokenizer"], choices=["char", "bpe"])
-    g.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="for --tokenizer bpe")
-    g.add_argument("--preset", default=d["preset"])
-    g.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
-    g.add_argument("--block-size", type=positive_int, default=None, help="default: the preset's")
+    add_lm_options(g, d, "default: the preset's")
     g.add_argument("--grad-accum", type=positive_int, default=None,
                    help="batches per optimizer step; default: the recipe's")
     g.add_argument("--dropout", type=float, default=0.0)
@@ -91,12 +96,7 @@ def add_pretrain(sub):
     g.set_defaults(handler=run_pretrain_gpt)
     d = defaults_of(lstm.pretrain_lstm)
     r = fam.add_parser("lstm", help="next-token prediction with an LSTM (--reverse: right to left, ELMo's backward LM)")
-    r.add_argument("--corpus", default=d["corpus"], help="toyworld, shakespeare, or a path to a text file")
-    r.add_argument("--tokenizer", default=d["tokenizer"], choices=["char", "bpe"])
-    r.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="for --tokenizer bpe")
-    r.add_argument("--preset", default=d["preset"])
-    r.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
-    r.add_argument("--block-size", type=positive_int, default=None, help="training window; default: the preset's")
+    add_lm_options(r, d, "training window; default: the preset's")
     r.add_argument("--reverse", action="store_true", help="read the corpus right to left (a backward LM)")
     r.add_argument("--dropout", type=float, default=0.0)
     add_run_options(r, "lstm", gpt.default_train_config)
