@@ -93,14 +93,14 @@ def add_pretrain(sub):
                    help="batches per optimizer step; default: the recipe's")
     g.add_argument("--dropout", type=float, default=0.0)
     add_run_options(g, "gpt", gpt.default_train_config)
-    g.set_defaults(handler=run_pretrain_gpt)
+    g.set_defaults(handler=run_pretrain_lm, pretrain=gpt.pretrain_gpt)
     d = defaults_of(lstm.pretrain_lstm)
     r = fam.add_parser("lstm", help="next-token prediction with an LSTM (--reverse: right to left, ELMo's backward LM)")
     add_lm_options(r, d, "training window; default: the preset's")
     r.add_argument("--reverse", action="store_true", help="read the corpus right to left (a backward LM)")
     r.add_argument("--dropout", type=float, default=0.0)
     add_run_options(r, "lstm", gpt.default_train_config)
-    r.set_defaults(handler=run_pretrain_lstm)
+    r.set_defaults(handler=run_pretrain_lm, pretrain=lstm.pretrain_lstm)
     d = defaults_of(bert.pretrain_bert)
     b = fam.add_parser("bert", help="masked LM (80/10/10) + next sentence prediction on sentence pairs")
     b.add_argument("--corpus", default=d["corpus"], help="toyworld, or a text file: a sentence a line, "
@@ -128,26 +128,17 @@ def run_pretrain_bert(args):
     return 0
 
 
-def run_pretrain_gpt(args):
-    out, cfg = run_config(args, gpt.default_train_config, "gpt")
+def run_pretrain_lm(args):
+    """`pretrain gpt` and `pretrain lstm`: args.pretrain is the family's recipe (--reverse is the LSTM's only)."""
+    out, cfg = run_config(args, gpt.default_train_config, args.family)
     overrides = {"dropout": args.dropout}
     if args.block_size is not None:
         overrides["block_size"] = args.block_size
-    model, tok, trainer = gpt.pretrain_gpt(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
-                                           vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
-                                           **overrides)
-    print_run_summary(trainer, out)
-    return 0
-
-
-def run_pretrain_lstm(args):
-    out, cfg = run_config(args, gpt.default_train_config, "lstm")
-    overrides = {"dropout": args.dropout}
-    if args.block_size is not None:
-        overrides["block_size"] = args.block_size
-    model, tok, trainer = lstm.pretrain_lstm(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
-                                             vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
-                                             reverse=args.reverse, **overrides)
+    if getattr(args, "reverse", False):
+        overrides["reverse"] = True
+    model, tok, trainer = args.pretrain(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
+                                        vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
+                                        **overrides)
     print_run_summary(trainer, out)
     return 0
 
