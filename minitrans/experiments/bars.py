@@ -1,8 +1,6 @@
 """A study's table drawn as grouped bars: a group per column, a bar per row, error bars the std over seeds."""
 from pathlib import Path
 
-import numpy as np
-
 from ..files import make_directory
 from ..plot import plot_bars
 
@@ -13,8 +11,7 @@ def plot_table(result, path, rows=None, columns=None, ylabel="score", title=None
     rows = list(result.cells) if rows is None else rows
     columns = result.columns if columns is None else columns
     means = {r: {c: result.mean(r, c) for c in columns} for r in rows}
-    stds = {r: {c: float(np.std(result.cells[r][c], ddof=1)) if len(result.cells[r][c]) > 1 else 0.0
-                for c in columns} for r in rows}
+    stds = {r: {c: result.std(r, c) for c in columns} for r in rows}
     make_directory(Path(path).parent, "out_dir")
     written = plot_bars(means, Path(path), ylabel=ylabel, title=title or result.title, errors=stds)
     result.plots.append(written)

@@ -17,13 +17,13 @@ The pretrained models come from pretrained_checkpoint (once per output root).
 from dataclasses import replace
 from pathlib import Path
 
-from ..files import make_directory
 from ..models import GPT, LSTMLM
 from ..recipes.elmo import finetune_elmo
 from ..recipes.gpt import load_gpt
 from ..recipes.gpt_finetune import finetune_lm
 from ..recipes.lstm import load_lstm
 from .pretrained import pretrained_checkpoint
+from .bars import plot_table
 from .report import StudyResult, runs_bar
 
 TASKS = {"acceptability": "mcc", "sentiment": "accuracy", "paraphrase": "f1", "similarity": "pearson",
@@ -80,13 +80,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
     bar.close()
     result.extra = {"size": size}
     result.notes = notes(result, size)
-    from ..plot import plot_bars
-    plot = plot_bars({row: {c: result.mean(row, c) for c in COLUMNS} for row in ROWS},
-                     Path(make_directory(out_dir, "out_dir")) / "ablation.png",
-                     errors={row: {c: result.std(row, c) for c in COLUMNS} for row in ROWS},
-                     ylabel="test score (mean ± std over seeds)",
-                     title=f"GPT ablation, {size['n_train']} labelled examples per task")
-    result.plots = [plot]
+    plot_table(result, Path(out_dir) / "ablation.png", ROWS, COLUMNS, ylabel="test score (mean ± std over seeds)",
+               title=f"GPT ablation, {size['n_train']} labelled examples per task")
     return result
 
 
