@@ -5,8 +5,10 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from minitrans.data.objectives import document_windows
 from minitrans.data.toyworld import io as toyworld_io
 from minitrans.data.cli import add_subcommand
 from minitrans.data.toyworld import ToyWorld
@@ -15,6 +17,8 @@ from minitrans.data.toyworld.io import (DEFAULT_CONFIG, load_corpus, load_probes
                                         write_dataset)
 from minitrans.data.toyworld.probes import PHENOMENA
 from minitrans.data.toyworld.tasks import TASKS, task_info
+from minitrans.recipes.gpt import line_starts
+from minitrans.recipes.shipped import load_shipped
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
 SMALL = dict(n_docs=300, n_probes=20, n_train=30, n_dev=10, n_test=10)
@@ -111,6 +115,50 @@ def test_documents_are_small_vocabulary_sentences(docs):
     vocabulary = Counter(w for doc in docs for s in doc for w in re.findall(r"\w+|[^\w\s]", s))
     assert 200 < len(vocabulary) < 700
     assert all(s[0].isupper() and s[-1] == "." for doc in docs for s in doc)
+
+
+def test_every_review_document_closes_with_its_verdict(docs):
+    # the sentiment skill a left-to-right LM can pick up: a review, then the word that judges it
+    reviews = [doc for doc in docs if any(s.startswith("Overall, it was ") for s in doc)]
+    assert 0.2 < len(reviews) / len(docs) < 0.4
+    assert all(doc[-1] in ("Overall, it was good.", "Overall, it was bad.") for doc in reviews)
+    assert Counter(doc[-1] for doc in reviews)["Overall, it was good."] / len(reviews) == pytest.approx(0.5, abs=0.1)
+
+
+def test_no_task_dev_or_test_input_is_in_the_committed_corpus():
+    # a model is scored on reviews, sentences and retold pairs it has not read in pretraining
+    docs = load_corpus(data_dir=REPO_DATA)
+    reviews = {" ".join(s for s in doc[:-1] if " ate at the " not in s)     # the visit may be held out
+               for doc in docs if doc[-1].startswith("Overall, it was ")}
+    sentences = {s for doc in docs for s in doc}
+    retold = {(a, b) for doc in docs for a, b in zip(doc, doc[1:]) if b.startswith("In other words, ")}
+    for split in ("dev", "test"):
+        assert not reviews & {e["text"] for e in load_task("sentiment", split, data_dir=REPO_DATA)}
+        assert not sentences & {e["text"] for e in load_task("acceptability", split, data_dir=REPO_DATA)}
+        for name in ("paraphrase", "similarity"):
+            for e in load_task(name, split, data_dir=REPO_DATA):
+                second = "In other words, " + (e["sentence2"][0].lower() + e["sentence2"][1:])
+                assert (e["sentence1"], second) not in retold and (e["sentence1"], e["sentence2"]) not in retold
+
+
+def test_corpus_lines_hold_one_document_each():
+    docs = [["A b.", "C d."], ["E f."]]
+    assert toyworld_io.corpus_to_lines(docs) == "\nA b. C d.\nE f.\n"
+
+
+def test_a_review_and_its_verdict_fit_in_one_pretraining_window():
+    # GPT's pretraining windows (64 tokens) start at a document, so a review is read whole before its verdict
+    _, tok = load_shipped("gpt")
+    lines = toyworld_io.corpus_to_lines(load_corpus(data_dir=REPO_DATA)[:3000])
+    reviews = [line for line in lines.split("\n") if " Overall, it was " in line]
+    lengths = np.array([len(tok.encode("\n" + line[:line.index(" Overall, it was ")] + " Overall, it was good"))
+                        for line in reviews])
+    assert np.mean(lengths <= 64) > 0.99        # the window starting at the review holds it and its verdict
+    ids = np.array(tok.encode(lines))
+    x, y = document_windows(ids, line_starts(ids, tok), 64, 2000, np.random.default_rng(0))
+    assert (x[:, 0] == tok.encode("\n")[0]).all()
+    verdicts = np.isin(y, [tok.encode(" good")[0], tok.encode(" bad")[0]]).sum() / 2000 * 16
+    assert verdicts > 4                         # verdicts to predict in a step of 16 windows
 
 
 # ---------------------------------------------------------------- probes

@@ -4,7 +4,7 @@
 - next sentence prediction:     nsp_pairs, pack_pair
 - span corruption (T5):         span_corrupt, span_uncorrupt, span_corruption_lengths,
                                 tokens_length_for_inputs, span_corruption_batch (span_corruption.py)
-- causal LM (GPT):              random_windows
+- causal LM (GPT):              random_windows, document_windows
 
 They work on token ids only (special ids are passed in), so any tokenizer fits.
 Every random choice comes from the `rng` (a numpy Generator) given by the caller.
@@ -15,7 +15,8 @@ from ..functional.checks import check_id_array, check_positive_int, check_probab
 from .span_corruption import (random_span_mask, span_corrupt, span_corruption_batch, span_corruption_lengths,
                               span_uncorrupt, tokens_length_for_inputs)
 
-__all__ = ["IGNORE_INDEX", "mask_tokens", "nsp_pairs", "pack_pair", "random_windows", "random_span_mask",
+__all__ = ["IGNORE_INDEX", "mask_tokens", "nsp_pairs", "pack_pair", "random_windows", "document_windows",
+           "random_span_mask",
            "span_corrupt", "span_uncorrupt", "span_corruption_lengths", "tokens_length_for_inputs",
            "span_corruption_batch"]
 
@@ -119,4 +120,23 @@ def random_windows(stream, block_size, batch_size, rng):
         raise ValueError(f"the token stream has {len(stream)} tokens; it needs more than block_size={block_size}")
     starts = rng.integers(0, len(stream) - block_size, size=batch_size)
     offsets = starts[:, None] + np.arange(block_size)[None, :]
+    return stream[offsets], stream[offsets + 1]
+
+
+def document_windows(stream, starts, block_size, batch_size, rng):
+    """x, y: (batch_size, block_size) windows of a 1-D id stream, each beginning at one of `starts`
+    (the positions where documents begin), drawn at random; a window runs on into the documents that
+    follow when its first one is shorter. y is x shifted by one token, as for random_windows.
+
+    Starting at a document means its first tokens are read with all of the document before them, and a
+    short document (a review with its verdict) is always seen whole."""
+    stream = check_id_array("stream", stream, ndim=1)
+    starts = check_id_array("starts", starts, ndim=1)
+    check_positive_int("block_size", block_size)
+    check_positive_int("batch_size", batch_size)
+    usable = starts[starts + block_size < len(stream)]
+    if usable.size == 0:
+        raise ValueError(f"no document starts {block_size + 1} or more tokens before the end of the "
+                         f"{len(stream)}-token stream: use a longer corpus or a smaller block size")
+    offsets = usable[rng.integers(0, usable.size, size=batch_size)][:, None] + np.arange(block_size)[None, :]
     return stream[offsets], stream[offsets + 1]

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..checkpoint import load_checkpoint
 from ..data import length_buckets, load_probes, mask_tokens, nsp_pairs, pack_pair, pad_batch
-from ..data.toyworld import text_to_corpus
+from ..data.toyworld import load_corpus, text_to_corpus
 from ..eval.probes import chance_accuracy, masked_probe_choice, probe_accuracy
 from ..models import BertConfig, BertForPreTraining, BertModel
 from ..tokenizers import WordPieceTokenizer, tokenizer_from_dict
@@ -145,7 +145,7 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS
                          f"and in B), got {max_len}")
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
-    documents = text_to_corpus(text)
+    documents = load_corpus() if corpus == "toyworld" else text_to_corpus(text)
     tok = resumed_tokenizer(cfg.out_dir) if resume else train_wordpiece(text, vocab_size)
     config = BertConfig.preset(preset, **{"vocab_size": tok.vocab_size, "dropout": dropout, **overrides})
     if max_len > config.max_position:

@@ -3,18 +3,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..data.corpus import prepare_shakespeare, read_text_corpus
-from ..data.toyworld import corpus_to_text, load_corpus
+from ..data.toyworld import corpus_to_lines, load_corpus
 from ..tokenizers import tokenizer_from_dict
 
 SHAKESPEARE_CACHE = Path("runs") / "data" / "shakespeare.txt"
 
 
 def load_corpus_text(corpus):
-    """'toyworld': the toy world's documents as text (data/corpus.txt);
+    """'toyworld': the toy world's documents (data/corpus.txt), one a line (corpus_to_lines);
     'shakespeare': the works from the `shakespeare` package, prepared once into runs/data/;
     anything else: the path of a UTF-8 text file."""
     if corpus == "toyworld":
-        return corpus_to_text(load_corpus())
+        return corpus_to_lines(load_corpus())
     if corpus == "shakespeare":
         if not SHAKESPEARE_CACHE.exists():
             prepare_shakespeare(SHAKESPEARE_CACHE)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..checkpoint import load_checkpoint
 from ..data import load_probes
-from ..data.objectives import random_windows
+from ..data.objectives import document_windows, random_windows
 from ..eval.probes import causal_probe_choice, chance_accuracy, probe_accuracy
 from ..models import GPT, GPTConfig
 from ..tokenizers import ByteLevelBPETokenizer, CharTokenizer, tokenizer_from_dict
@@ -80,13 +80,26 @@ def pretrain_causal_lm(model_class, config_class, corpus, tokenizer, preset, ite
         ids = ids[::-1].copy()
     streams = split_stream(ids, val_fraction, config.block_size)
     model = model_class(config)
+    # the toy world is one document a line: windows start at a document (at its line break);
+    # any other text is read from random places
+    starts = {which: line_starts(stream, tok) for which, stream in streams.items()} if corpus == "toyworld" else None
 
     def get_batch(which, rng):
-        return random_windows(streams[which], config.block_size, batch_size, rng)
+        if starts is None:
+            return random_windows(streams[which], config.block_size, batch_size, rng)
+        return document_windows(streams[which], starts[which], config.block_size, batch_size, rng)
 
     trainer = Trainer(model, get_batch, lm_step, cfg, model_config=config, tokenizer=tok, on_evaluate=on_evaluate)
     run_and_plot(trainer, resume, until)
     return model, tok, trainer
+
+
+def line_starts(stream, tokenizer):
+    """The positions of the stream's line-break tokens (where the documents of corpus_to_lines begin)."""
+    newline = tokenizer.encode("\n")
+    if len(newline) != 1:
+        raise ValueError(f"the tokenizer must encode a line break as one token, got {newline}")
+    return np.flatnonzero(stream == newline[0])
 
 
 def split_stream(ids, val_fraction, block_size):

@@ -11,11 +11,11 @@
     entailment.py, ner_qa.py   the entailment, NER and QA tasks
     io.py         the committed dataset in data/: write, load
 """
-from .io import (DEFAULT_CONFIG, corpus_to_text, default_data_dir, load_corpus, load_probes, load_task,
+from .io import (DEFAULT_CONFIG, corpus_to_lines, corpus_to_text, default_data_dir, load_corpus, load_probes, load_task,
                  text_to_corpus, write_dataset)
 from .probes import PHENOMENA, Probe
 from .tasks import TASKS, task_info
 from .world import ToyWorld
 
-__all__ = ["ToyWorld", "DEFAULT_CONFIG", "corpus_to_text", "default_data_dir", "load_corpus", "load_probes",
+__all__ = ["ToyWorld", "DEFAULT_CONFIG", "corpus_to_lines", "corpus_to_text", "default_data_dir", "load_corpus", "load_probes",
            "load_task", "text_to_corpus", "write_dataset", "PHENOMENA", "Probe", "TASKS", "task_info"]

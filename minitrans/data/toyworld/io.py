@@ -17,7 +17,7 @@ from .world import ToyWorld
 from .probes import PHENOMENA, Probe
 from .tasks import SPLITS, TASKS, task_info
 
-DEFAULT_CONFIG = {"seed": 0, "n_docs": 5000, "n_probes": 200, "n_train": 2000, "n_dev": 500, "n_test": 500}
+DEFAULT_CONFIG = {"seed": 0, "n_docs": 15000, "n_probes": 200, "n_train": 2000, "n_dev": 500, "n_test": 500}
 GENERATOR = "minitrans toy world, format 1"
 
 
@@ -34,6 +34,12 @@ def corpus_to_text(documents):
 def text_to_corpus(text):
     """The inverse of corpus_to_text: a list of documents, each a list of sentences."""
     return [block.split("\n") for block in text.strip("\n").split("\n\n") if block]
+
+
+def corpus_to_lines(documents):
+    """The text a left-to-right LM reads: each document on one line (its sentences joined by spaces, as
+    the tasks write their texts), and a line break before it, which marks where a document starts."""
+    return "".join("\n" + " ".join(doc) for doc in documents) + "\n"
 
 
 def _jsonl(rows):
@@ -59,7 +65,7 @@ or, from Python, `write_dataset("data", **json.load(open("data/manifest.json"))[
 """
 
 
-def write_dataset(out_dir, seed=0, n_docs=5000, n_probes=200, n_train=2000, n_dev=500, n_test=500):
+def write_dataset(out_dir, seed=0, n_docs=15000, n_probes=200, n_train=2000, n_dev=500, n_test=500):
     """Generate the toy world of `seed` and write corpus, probes and all tasks under `out_dir`; returns the Path."""
     config = {"seed": seed, "n_docs": n_docs, "n_probes": n_probes, "n_train": n_train, "n_dev": n_dev,
               "n_test": n_test}
