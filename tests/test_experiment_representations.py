@@ -12,7 +12,7 @@ def test_quick_run_fills_both_rows(tmp_path):
     out = tmp_path / "representations"
     result = run_experiment("representations", out_dir=out, quick=True, progress=False)
     saved = check_study(result, out, low=0.0, high=1.0, rows=["random init", "pretrained"])
-    unit = saved["extra"]["pretrained, seed 0"]["sentiment unit"]
+    unit = saved["extra"]["pretrained"]["sentiment unit"]
     assert 0 <= unit["unit"] < 128 and unit["sign"] in (-1, 1)
 
 

@@ -1,7 +1,7 @@
 """small-data --quick: pretrained vs scratch accuracies at two labelled-set sizes, and the epochs rule."""
 from experiment_checks import check_study
 from minitrans.experiments import run_experiment
-from minitrans.experiments.small_data import MAX_STEPS, ROWS, epochs_for
+from minitrans.experiments.small_data import ROWS, epochs_for
 
 
 def test_small_data_quick(tmp_path):
@@ -11,7 +11,8 @@ def test_small_data_quick(tmp_path):
     assert result.columns == ["n=4", "n=16"]
 
 
-def test_epochs_give_enough_steps_but_not_too_many():
-    assert [epochs_for(n) for n in (10, 30, 100, 300, 1000, 2000)] == [30, 15, 5, 3, 1, 1]
+def test_every_size_gets_at_least_150_steps_in_whole_epochs():
+    assert [epochs_for(n) for n in (10, 30, 100, 300, 1000)] == [150, 75, 22, 8, 3]
     for n in (10, 30, 100, 300, 1000):
-        assert 30 <= epochs_for(n) * -(-n // 16) <= MAX_STEPS
+        batches = -(-n // 16)
+        assert epochs_for(n) * batches >= 150 > (epochs_for(n) - 1) * batches

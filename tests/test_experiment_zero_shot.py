@@ -20,7 +20,7 @@ def test_quick_run_writes_accuracies_at_each_checkpoint(tmp_path):
 def test_prompt_forms():
     text = "The soup is bland. I will not come back."
     assert sentiment_prompt(text, "' very'") == "\n" + text + " very"
-    assert sentiment_prompt(text, "corpus form") == "\nThe soup is bland.\nI will not come back.\nOverall, it was"
+    assert sentiment_prompt(text, "corpus form") == "\n" + text + " Overall, it was"
 
 
 class Chars:

@@ -82,9 +82,12 @@ def neighbour_precision(vectors, classes, k=5):
                           for w in vectors]))
 
 
-def sentence_features(model, tok, texts):
-    """The mean over its tokens of each text's final hidden states -> (N, C) float64."""
-    return np.stack([h.mean(axis=0) for h in hidden_states(model, tok, texts)])
+def sentence_features(model, tok, texts, pool="mean"):
+    """Each text's final hidden states pooled over its tokens -> (N, C) float64: pool="mean" their
+    mean, pool="last" the last token's (what a left-to-right LM has read of the whole text)."""
+    if pool not in ("mean", "last"):
+        raise ValueError(f"pool must be 'mean' or 'last', got {pool!r}")
+    return np.stack([h.mean(axis=0) if pool == "mean" else h[-1] for h in hidden_states(model, tok, texts)])
 
 
 class LinearProbe:

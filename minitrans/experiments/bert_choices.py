@@ -28,8 +28,8 @@ COLUMNS = PROBE_COLUMNS + SUITE_COLUMNS
 
 
 def run(out_dir, quick=False, seeds=None, progress=True):
-    """Probes and finetuning suite for each row of ROWS and finetuning seed (default seeds 0, 1)."""
-    seeds = seeds or [0, 1]
+    """Probes and finetuning suite for each row of ROWS and finetuning seed (default seeds 0, 1, 2)."""
+    seeds = ([0] if quick else [0, 1, 2]) if seeds is None else list(seeds)
     probes = load_probes()[::20] if quick else load_probes()
     result = StudyResult("bert-choices", "BERT's choices: 80/10/10 vs [MASK] only, NSP vs none",
                          COLUMNS, seeds, "minitrans experiment bert-choices" + (" --quick" if quick else ""))

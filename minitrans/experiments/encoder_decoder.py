@@ -38,9 +38,8 @@ def pretraining_compute(path):
 
 
 def run(out_dir, quick=False, seeds=None, progress=True):
-    """The suite for each row of ROWS and finetuning seed (default seed 0: the rows differ by more than
-    the seeds do); one pretraining per family."""
-    seeds = seeds or [0]
+    """The suite for each row of ROWS and finetuning seed (default seeds 0, 1, 2); one pretraining per family."""
+    seeds = ([0] if quick else [0, 1, 2]) if seeds is None else list(seeds)
     result = StudyResult("encoder-decoder", "GPT vs BERT of the same size and pretraining compute, finetuned",
                          COLUMNS, seeds, "minitrans experiment encoder-decoder" + (" --quick" if quick else ""))
     root = Path(out_dir).parent

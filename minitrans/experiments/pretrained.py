@@ -15,46 +15,68 @@ QUICK_ITERS = 20   # the quick size: a check that the pipeline runs, in seconds;
 QUICK = {"eval_iters": 2, "eval_interval": QUICK_ITERS}
 
 
-GPT_ITERS = 600
+# One pretraining budget for every family: STEPS steps of about 1,000 input tokens each (GPT and LSTM:
+# 16 windows of 64 BPE tokens; BERT: 25 sentence pairs of about 40 WordPiece tokens). The learning
+# rates are each family's best validation loss at 1,000 steps among 1e-3 to 6e-3 (GPT: 3e-3), 3e-3 to
+# 4e-2 (LSTM: 2e-2) and 5e-4 to 3e-3 (BERT of GPT's size: 1e-3); docs/results.md has the sweep.
+STEPS = 2000
+LEARNING_RATES = {"gpt": 3e-3, "lstm": 2e-2, "bert-gpt-size": 1e-3}
 
 
-def _gpt(out, progress, seed, quick, resume, iters=GPT_ITERS, **options):
-    from ..recipes.gpt import default_train_config, pretrain_gpt
-    iters = QUICK_ITERS if quick else iters
-    cfg = default_train_config(iters, out_dir=out, progress=progress, seed=seed, **(QUICK if quick else {}))
-    settings = {"preset": "baby", "batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
-    pretrain_gpt("toyworld", "bpe", train_config=cfg, seed=seed, resume=resume, **settings)
-
-
-def _lstm(out, progress, seed, quick, resume, iters=GPT_ITERS, **options):
+def causal_lm_train_config(family, out, progress, seed, quick, iters=STEPS, **changes):
+    """The TrainConfig of the GPT and LSTM pretraining: lr LEARNING_RATES[family], cosine-decayed to a
+    tenth, the rest the baby-GPT recipe's (recipes.gpt.default_train_config); `changes` replace any."""
     from ..recipes.gpt import default_train_config
+    lr = LEARNING_RATES[family]
+    settings = {"lr": lr, "min_lr": lr / 10, "eval_interval": 500, "eval_iters": 10, **(QUICK if quick else {}),
+                **changes}
+    return default_train_config(QUICK_ITERS if quick else iters, out_dir=out, progress=progress, seed=seed,
+                                **settings)
+
+
+def pretrain_gpt_recipe(out, progress=True, seed=0, quick=False, resume=False, on_evaluate=None, eval_interval=None,
+                        **options):
+    """Pretrain the baby GPT of the studies (BPE 600, block 64, batch 16, STEPS steps at lr 3e-3) into
+    folder `out` -> (model, tokenizer, trainer); on_evaluate(trainer) runs at each evaluation, every
+    eval_interval steps (default 500)."""
+    from ..recipes.gpt import pretrain_gpt
+    cfg = causal_lm_train_config("gpt", out, progress, seed, quick,
+                                 **({"eval_interval": eval_interval} if eval_interval else {}))
+    settings = {"preset": "baby", "batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
+    return pretrain_gpt("toyworld", "bpe", train_config=cfg, seed=seed, resume=resume, on_evaluate=on_evaluate,
+                        **settings)
+
+
+def _lstm(out, progress, seed, quick, resume, **options):
     from ..recipes.lstm import pretrain_lstm
-    iters = 5 if quick else iters
-    cfg = default_train_config(iters, out_dir=out, progress=progress, seed=seed, **(QUICK if quick else {}))
+    cfg = causal_lm_train_config("lstm", out, progress, seed, quick, **({"iters": 5} if quick else {}))
     settings = {"batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
-    pretrain_lstm("toyworld", "bpe", "baby", train_config=cfg, seed=seed, resume=resume, **settings)
+    return pretrain_lstm("toyworld", "bpe", "baby", train_config=cfg, seed=seed, resume=resume, **settings)
 
 
 def _lstm_backward(out, progress, seed, quick, resume, **options):
-    _lstm(out, progress, seed, quick, resume, reverse=True, **options)
+    return _lstm(out, progress, seed, quick, resume, reverse=True, **options)
 
 
-def _bert(out, progress, seed, quick, resume, iters=None, **options):
+def _bert(out, progress, seed, quick, resume, iters=None, lr=None, **options):
     from ..recipes.bert import ITERS, default_train_config, pretrain_bert
     iters = QUICK_ITERS if quick else iters or ITERS
-    cfg = default_train_config(iters, out_dir=out, progress=progress, seed=seed, **(QUICK if quick else {}))
-    pretrain_bert("toyworld", train_config=cfg, seed=seed, resume=resume,
-                  **{**({"passes": 1} if quick else {}), **options})
+    changes = {"lr": lr, "min_lr": lr / 10} if lr else {}
+    cfg = default_train_config(iters, out_dir=out, progress=progress, seed=seed, **(QUICK if quick else {}),
+                               **changes)
+    return pretrain_bert("toyworld", train_config=cfg, seed=seed, resume=resume,
+                         **{**({"passes": 1} if quick else {}), **options})
 
 
 # the LSTM LMs (ELMo's biLM halves) get GPT's recipe and tokenizer
-RECIPES = {"gpt": _gpt, "bert": _bert, "lstm": _lstm, "lstm-backward": _lstm_backward}
+RECIPES = {"gpt": pretrain_gpt_recipe, "bert": _bert, "lstm": _lstm, "lstm-backward": _lstm_backward}
 VARIANTS = {   # family: {variant name: options of the recipe function (pretrain_gpt / pretrain_bert), and iters}
     "gpt": {}, "lstm": {}, "lstm-backward": {},
     "bert": {"mask-only": {"mask_only": True}, "no-nsp": {"nsp": False},
              # the GPT's size (4 layers x 128, 4 heads, FF 512) and compute: its steps, and about its 16 x 64
              # tokens a step (the toy world's sentence pairs average 40 WordPiece tokens; 25 x 40 = 1000)
-             "gpt-size": {"preset": "mini", "batch_size": 25, "iters": GPT_ITERS}},
+             "gpt-size": {"preset": "mini", "batch_size": 25, "iters": STEPS,
+                          "lr": LEARNING_RATES["bert-gpt-size"]}},
 }
 
 

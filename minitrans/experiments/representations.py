@@ -6,10 +6,13 @@ The same GPT (baby preset, BPE 600) at its random initialisation and after pretr
     neighbours     precision@5 of a word's nearest neighbours (cosine) among words of five toy-world
                    classes (names, cities, animals, foods, review adjectives): input embeddings, and
                    hidden states of the word in the corpus's own sentences
-    linear probe   logistic regression on the frozen mean hidden state of each review -> sentiment
-    finetuned      the whole GPT finetuned on the same reviews (recipes/gpt_finetune.py)
-    single unit    the one hidden unit whose value, cut at one threshold, best separates the reviews
-                   (chosen on the training reviews, scored on the test reviews)
+    linear probe   logistic regression on frozen hidden states of each review -> sentiment: their
+                   mean, or the last one of the review written as the corpus writes it
+                   ("\n" + review + " Overall, it was"), where the model is about to say the verdict
+    finetuned      the whole GPT finetuned on the same reviews (recipes/gpt_finetune.py, the recipe
+                   of gpt-ablation), one run per seed
+    single unit    the one unit of that last hidden state whose value, cut at one threshold, best
+                   separates the reviews (chosen on the training reviews, scored on the test reviews)
 """
 from __future__ import annotations
 
@@ -38,8 +41,10 @@ WORD_CLASSES = {
     "adjective": ("tasty", "fresh", "bland", "friendly", "kind", "rude", "slow", "lovely", "clean", "dirty",
                   "awful", "terrible"),
 }
-COLUMNS = ["neighbours P@5 (embeddings)", "neighbours P@5 (in context)", "linear probe", "finetuned",
-           "best single unit"]
+COLUMNS = ["neighbours P@5 (embeddings)", "neighbours P@5 (in context)", "linear probe (mean state)",
+           "linear probe (last state)", "finetuned", "best single unit"]
+PROMPT = " Overall, it was"     # how the corpus closes a review, before its verdict
+CONTEXT_LINES = 3000            # corpus lines searched for a word's contexts
 SHOWN_WORDS = ("Tarsk", "John", "horse", "soup", "rude")
 
 
@@ -53,45 +58,44 @@ def measure(model, tok, lines, train, test):
     classes = word_classes()
     embedded = word_vectors(model, tok, list(classes))
     in_context = word_vectors(model, tok, list(classes), contexts=lines)
-    x_train = sentence_features(model, tok, [e["text"] for e in train])
-    x_test = sentence_features(model, tok, [e["text"] for e in test])
     y_train, y_test = [e["label"] for e in train], [e["label"] for e in test]
-    probe = train_linear_probe(x_train, y_train)
-    unit, threshold, sign, train_acc = sentiment_unit(x_train, y_train)
-    row = {COLUMNS[0]: neighbour_precision(embedded, classes), COLUMNS[1]: neighbour_precision(in_context, classes),
-           COLUMNS[2]: probe.accuracy(x_test, y_test),
-           COLUMNS[4]: unit_accuracy(x_test, y_test, unit, threshold, sign)}
+    row = {COLUMNS[0]: neighbour_precision(embedded, classes), COLUMNS[1]: neighbour_precision(in_context, classes)}
+    for column, pool in ((COLUMNS[2], "mean"), (COLUMNS[3], "last")):
+        x_train, x_test = (sentence_features(model, tok, ["\n" + e["text"] + PROMPT for e in split], pool)
+                           for split in (train, test))
+        row[column] = train_linear_probe(x_train, y_train).accuracy(x_test, y_test)
+    unit, threshold, sign, train_acc = sentiment_unit(x_train, y_train)      # on the last states
+    row[COLUMNS[5]] = unit_accuracy(x_test, y_test, unit, threshold, sign)
     return row, in_context, {"unit": unit, "threshold": threshold, "sign": sign, "train_accuracy": train_acc}
 
 
 def run(out_dir, quick=False, seeds=None, progress=True):
     """Rows: random init / pretrained; columns: COLUMNS."""
-    seeds = seeds or [0]
-    n_train, n_test, epochs = (64, 32, 1) if quick else (1000, 500, 3)
+    seeds = ([0] if quick else [0, 1, 2]) if seeds is None else list(seeds)
+    n_train, n_test, epochs = (64, 32, 1) if quick else (300, 200, 10)     # gpt-ablation's finetuning size
     result = StudyResult("representations", "Representations of a GPT before and after pretraining (baby, BPE 600)",
                          COLUMNS, seeds, "minitrans experiment representations" + (" --quick" if quick else ""))
     checkpoint = pretrained_checkpoint("gpt", Path(out_dir).parent, quick, progress)
     pretrained, tok = load_gpt(checkpoint)
     models = {"random init": GPT(pretrained.config), "pretrained": pretrained}    # the same initialisation
-    lines = ["\n" + line for line in load_corpus_text("toyworld").split("\n") if line]
+    lines = ["\n" + line for line in load_corpus_text("toyworld").split("\n") if line][:CONTEXT_LINES]
     train, test = load_task("sentiment", "train")[:n_train], load_task("sentiment", "test")[:n_test]
     make_directory(out_dir, "out_dir")
     vectors = {}
     bar = runs_bar(len(seeds) * 2, "representations: models", progress)
-    for seed in seeds:
-        for row, model in models.items():
-            values, vectors[row], unit = measure(model, tok, lines, train, test)
+    for row, model in models.items():      # the frozen measures do not depend on the finetuning seed
+        values, vectors[row], unit = measure(model, tok, lines, train, test)
+        neighbours = {w: [n for n, _ in nearest_neighbours(vectors[row], w, 5)] for w in SHOWN_WORDS}
+        result.extra[row] = {"neighbours in context": neighbours, "sentiment unit": unit}
+        review = next(e["text"] for e in test if " but " in e["text"])
+        path = Path(out_dir) / f"unit_{row.replace(' ', '_')}.png"
+        result.plots.append(plot_unit(model, tok, "\n" + review + PROMPT, unit, row, path))
+        for seed in seeds:
             scores, _ = finetune_gpt("sentiment", checkpoint if row == "pretrained" else None, n_train=n_train,
-                                     epochs=epochs, seed=seed, progress=False)
-            values[COLUMNS[3]] = scores["test"]["accuracy"]
+                                     n_eval=n_test, epochs=epochs, seed=seed, progress=False, evals=0)
+            result.add(row, COLUMNS[4], scores["test"]["accuracy"])
             for column, value in values.items():
                 result.add(row, column, value)
-            neighbours = {w: [n for n, _ in nearest_neighbours(vectors[row], w, 5)] for w in SHOWN_WORDS}
-            result.extra[f"{row}, seed {seed}"] = {"neighbours in context": neighbours, "sentiment unit": unit}
-            if seed == seeds[0]:
-                review = next(e["text"] for e in test if " but " in e["text"])
-                path = Path(out_dir) / f"unit_{row.replace(' ', '_')}.png"
-                result.plots.append(plot_unit(model, tok, review, unit, row, path))
             bar.update()
     bar.close()
     result.plots.append(plot_similarities(vectors, Path(out_dir) / "similarities.png"))
@@ -99,10 +103,10 @@ def run(out_dir, quick=False, seeds=None, progress=True):
     result.notes += [f"Neighbours among {len(classes)} words of 5 classes ({', '.join(WORD_CLASSES)}); chance "
                      f"P@5 is about {np.mean([(len(v) - 1) / (len(classes) - 1) for v in WORD_CLASSES.values()]):.2f}.",
                      f"Sentiment: {n_train} training reviews (probe, unit choice, finetuning for {epochs} epochs), "
-                     f"{n_test} test reviews; features are the mean final hidden state over a review's tokens.",
+                     f"{n_test} test reviews, each read as '\\n' + review + '{PROMPT}'; the frozen measures are "
+                     f"one value per model (the seeds are the finetuning runs').",
                      "Neighbours in context (pretrained): " + "; ".join(
-                         f"{w}: {', '.join(n)}" for w, n in result.extra[f'pretrained, seed {seeds[0]}']
-                         ["neighbours in context"].items())]
+                         f"{w}: {', '.join(n)}" for w, n in result.extra["pretrained"]["neighbours in context"].items())]
     return result
 
 

@@ -15,9 +15,9 @@ SUITE = {   # task: (its metric, as recipes.finetune.SCORES names it; the table'
     "entailment": ("accuracy", "entailment acc"),
 }
 COLUMNS = [column for _, column in SUITE.values()]
-SIZES = {   # labelled training examples, test examples scored, epochs
+SIZES = {   # labelled training examples, test examples scored, epochs: gpt-ablation's finetuning size
     "quick": {"n_train": 32, "n_eval": 32, "epochs": 1},
-    "full": {"n_train": 500, "n_eval": 250, "epochs": 3},
+    "full": {"n_train": 300, "n_eval": 200, "epochs": 10},
 }
 
 

@@ -32,7 +32,7 @@ def fresh_gpt(model):
 def run(out_dir, quick=False, seeds=None, progress=True):
     """Probe accuracy per phenomenon of each row of ROWS, one pretraining per family and seed.
     quick: every 20th probe and the quick pretrained models."""
-    seeds = seeds or [0]
+    seeds = ([0] if quick else [0, 1, 2]) if seeds is None else list(seeds)
     probes = load_probes()[::20] if quick else load_probes()
     result = StudyResult("word-guessing", "Word guessing: probe accuracy, BERT and GPT, pretrained vs random init",
                          COLUMNS, seeds, "minitrans experiment word-guessing" + (" --quick" if quick else ""))

@@ -7,9 +7,11 @@ with no finetuning (the scoring is minitrans.eval.zeroshot):
     acceptability    mean log-probability per token >= a threshold chosen on dev sentences
     multiple choice  the choice with the highest log-probability after the context
 
-The sentiment prompt is asked in four forms, one change at a time, from a bare " very" to the exact
-form in which the toy corpus states a review's verdict (each sentence on its own line, then
-"Overall, it was good."), because a prompt can only work if the corpus ever shows its words there.
+The sentiment prompt is asked in three forms, one change at a time, from a bare " very" to the exact
+form in which the toy corpus closes a review (" Overall, it was good." on the review's line), because a
+prompt can only work if the corpus ever shows its words there; and the corpus form once more with
+contextual calibration. The GPT is the one every study starts from (pretrained.py's recipe), with
+three pretraining seeds by default.
 """
 from __future__ import annotations
 
@@ -18,30 +20,24 @@ from pathlib import Path
 import numpy as np
 
 from ..data import load_task
-from ..data.toyworld.sentences import split_sentences
 from ..eval.metrics import accuracy
 from ..eval.zeroshot import acceptability_scores, choose_threshold, token_logprobs
 from ..models import GPT
+from .pretrained import pretrain_gpt_recipe
 from .report import StudyResult, runs_bar
 
 LABEL_WORDS = {"positive": " good", "negative": " bad"}
-# prompt name: (how the review is written, what follows it); the label word comes next
-PROMPTS = {
-    "' very'": ("one line", " very"),
-    "' It was very'": ("one line", " It was very"),
-    "' Overall, it was'": ("one line", " Overall, it was"),
-    "corpus form": ("lines", "\nOverall, it was"),
-}
+# prompt name: what follows the review, on its line (a document is one line); the label word comes next
+PROMPTS = {"' very'": " very", "' It was very'": " It was very", "corpus form": " Overall, it was"}
 COLUMNS = [f"sentiment {name}" for name in PROMPTS] + ["sentiment corpus form, calibrated", "acceptability",
                                                         "multiple choice"]
 CHANCE = {"sentiment": 0.5, "acceptability": 0.5, "multiple choice": 0.25}
 
 
 def sentiment_prompt(text, prompt):
-    """The context for one review in one of PROMPTS' forms (the label word is scored after it)."""
-    layout, suffix = PROMPTS[prompt]
-    body = "\n".join(split_sentences(text)) if layout == "lines" else text
-    return "\n" + body + suffix
+    """The context for one review in one of PROMPTS' forms (the label word is scored after it): a line
+    break (where every document of the corpus starts), the review, the prompt."""
+    return "\n" + text + PROMPTS[prompt]
 
 
 def zero_shot_sentiment(model, tok, examples, prompt="corpus form", calibrate=False):
@@ -110,34 +106,31 @@ def zero_shot_scores(model, tok, n=200, prompts=tuple(PROMPTS)):
     return result
 
 
-def pretrain_and_measure(out_dir, iters, every, n, seed=0, preset="baby", vocab_size=600, progress=False):
-    """Pretrain a GPT (the pretrained_checkpoint recipe: BPE, batch 16, block 64) and measure
-    zero_shot_scores at step 0 and every `every` steps -> {step: scores}, the trainer."""
-    from ..recipes.gpt import default_train_config, pretrain_gpt
+def pretrain_and_measure(out_dir, every, n, seed=0, quick=False, progress=False):
+    """Pretrain a GPT with the recipe of every study (pretrained.py) and measure zero_shot_scores at
+    step 0 and every `every` steps -> {step: scores}, the trainer."""
     measured = {}
 
     def measure(trainer):
         measured[trainer.step] = zero_shot_scores(trainer.model, trainer.tokenizer, n)
         trainer.log({"step": trainer.step, "split": "zero_shot", **measured[trainer.step]})
 
-    cfg = default_train_config(iters, out_dir=str(out_dir), progress=progress, eval_interval=every,
-                               eval_iters=5, seed=1337 + seed)
-    model, tok, trainer = pretrain_gpt("toyworld", "bpe", preset, batch_size=16, vocab_size=vocab_size,
-                                       train_config=cfg, block_size=64, seed=seed, on_evaluate=measure)
+    model, tok, trainer = pretrain_gpt_recipe(str(out_dir), progress, seed, quick, on_evaluate=measure,
+                                              eval_interval=every)
     measured[0] = zero_shot_scores(GPT(trainer.model_config), tok, n)     # the same seed: the step-0 weights
     return dict(sorted(measured.items())), trainer
 
 
 def run(out_dir, quick=False, seeds=None, progress=True):
     """Zero-shot accuracies at checkpoints through GPT pretraining (rows: steps; columns: tasks)."""
-    seeds = seeds or [0]
-    iters, every, n = (20, 10, 16) if quick else (1000, 100, 200)
+    seeds = ([0] if quick else [0, 1, 2]) if seeds is None else list(seeds)
+    every, n = (10, 16) if quick else (250, 200)
     result = StudyResult("zero-shot", "Zero-shot accuracy through GPT pretraining (baby GPT, BPE 600)",
                          COLUMNS, seeds, "minitrans experiment zero-shot" + (" --quick" if quick else ""))
     bar = runs_bar(len(seeds), "zero-shot: pretraining runs", progress)
     curves = {}
     for seed in seeds:
-        measured, trainer = pretrain_and_measure(Path(out_dir) / f"gpt-seed{seed}", iters, every, n, seed)
+        measured, trainer = pretrain_and_measure(Path(out_dir) / f"gpt-seed{seed}", every, n, seed, quick)
         for step, scores in measured.items():
             for column in COLUMNS:
                 result.add(f"step {step}", column, scores[column])
@@ -149,9 +142,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
     result.notes += [f"Chance: sentiment {CHANCE['sentiment']}, acceptability {CHANCE['acceptability']} "
                      f"(about; a threshold on dev), multiple choice {CHANCE['multiple choice']}; "
                      f"{n} test examples per task.",
-                     "Sentiment prompts: the review, then ' very' / ' It was very' / ' Overall, it was' on the "
-                     "same line, or (corpus form) each sentence on its own line and a new line "
-                     "'Overall, it was', as the toy corpus writes a review's verdict; then ' good' vs ' bad'. "
+                     "Sentiment prompts: a line break, the review, then ' very' / ' It was very' / (corpus form) "
+                     "' Overall, it was', as the toy corpus closes a review; then ' good' vs ' bad'. "
                      "Calibrated: the corpus form, with the preference for ' good' over ' bad' measured against "
                      "its value after the prompt alone (contextual calibration)."]
     result.plots.append(plot_zero_shot(curves, Path(out_dir) / "zero_shot.png"))

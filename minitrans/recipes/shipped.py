@@ -62,7 +62,7 @@ def bert_recipe(until=None, progress=True):
 # family: (train it, its TrainConfig, load it)
 # The step of its run at which each file is saved: early in each schedule, so that the files stay minutes
 # of training away, yet past the point where pretraining clearly beats random initialisation on the probes.
-SHIPPED_STEPS = {"gpt": 1250, "bert": 6000}
+SHIPPED_STEPS = {"gpt": 1250, "bert": 10000}
 RECIPES = {"gpt": (gpt_recipe, gpt_settings, load_gpt), "bert": (bert_recipe, bert_settings, load_bert)}
 
 
