@@ -32,7 +32,7 @@
 #
 # **The toy world.** minitrans generates a small synthetic world (people with jobs, homes and pets;
 # invented countries with capitals, towns and languages; restaurants and their reviews) and writes a
-# corpus of 5,000 documents about it, a vocabulary of about 500 words (`data/corpus.txt`). The
+# corpus of 15,000 documents about it, a vocabulary of about 500 words (`data/corpus.txt`). The
 # countries are invented, so whatever a model knows about them it learned from this corpus. All
 # notebooks use it.
 

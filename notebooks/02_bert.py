@@ -32,7 +32,7 @@
 # 5. try to generate text with BERT, and see why it is awkward.
 #
 # All text comes from the *toy world*: minitrans generates a small synthetic world (people, jobs, pets,
-# invented countries with capitals and towns, restaurants and reviews) and a corpus of 5,000 documents
+# invented countries with capitals and towns, restaurants and reviews) and a corpus of 15,000 documents
 # about it. The countries are invented, so what BERT knows about them it learned from this corpus.
 
 # %%

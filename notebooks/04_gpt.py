@@ -31,7 +31,7 @@
 # 5. look at an attention map.
 #
 # The toy world: minitrans generates a small synthetic world (people, their jobs, homes and pets; invented
-# countries with capitals and towns; restaurants and their reviews) and writes a corpus about it, 5,000
+# countries with capitals and towns; restaurants and their reviews) and writes a corpus about it, 15,000
 # documents of simple English. Because the countries are invented, whatever a model knows about them it
 # learned from this corpus.
 

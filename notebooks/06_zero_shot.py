@@ -23,7 +23,7 @@
 # and no labelled training example: write the task so that the answer is a continuation, and compare
 # the probabilities of the possible answers. The GPT-2 paper asked how far this goes. In this notebook,
 # with the small GPT that minitrans ships (pretrained on the toy world: minitrans's synthetic world of
-# people, invented countries and restaurants, and a corpus of 5,000 documents about it):
+# people, invented countries and restaurants, and a corpus of 15,000 documents about it):
 #
 # 1. **prompting**: sentiment by asking which word follows a review, " good" or " bad";
 # 2. **a threshold on log-probability**: acceptability by how likely a sentence is;
@@ -51,8 +51,8 @@ acceptable_dev = load_task("acceptability", "dev")[:N]
 # ## 1. Prompting
 #
 # The review, then a prompt; the label whose word is more likely next wins. The prompt matters: a model
-# can only continue a prompt the way its corpus did. In the toy corpus a review ends with the sentence
-# "Overall, it was good." (or bad), on a line of its own, so that form should work best; " very good"
+# can only continue a prompt the way its corpus did. In the toy corpus a document is one line, and a
+# review's line ends with "Overall, it was good." (or bad), so that form should work best; " very good"
 # is the GPT-2 paper's kind of prompt, which this corpus rarely writes.
 
 # %%
@@ -68,19 +68,23 @@ def prompt_accuracy(model, examples, prompt):
     return accuracy(np.array(predictions), np.array([e["label"] for e in examples]))
 
 
-prompts = {"' very'": " very", "' It was'": " It was", "new line, 'Overall, it was'": "\nOverall, it was"}
+prompts = {"' very'": " very", "' It was'": " It was", "' Overall, it was' (the corpus form)": " Overall, it was"}
 prompt_scores = {name: prompt_accuracy(model, sentiment, p) for name, p in prompts.items()}
 for name, acc in prompt_scores.items():
     print(f"prompt {name:30s} accuracy {acc:.2f}   (chance 0.50)")
 
-assert max(prompt_scores.values()) < 0.65, "the text says no prompt does much better than chance here"
+best = max(prompt_scores, key=prompt_scores.get)
+assert best.endswith("(the corpus form)") and prompt_scores[best] > 0.55, \
+    "the text says the corpus form is the prompt that beats chance"
 
 # %% [markdown]
-# None of the prompts does much better than chance here. The model has learned *that* "Overall, it was"
-# is followed by " good" or " bad" (notebook 4's samples write such sentences), but not *which* one a review
-# calls for: that needs the review's meaning, negations and contrasts included ("not bad, but ..."), which a
-# 4-layer model after a few minutes of pretraining has barely begun to capture. The GPT-2 paper's zero-shot
-# results came from models of up to 1.5 billion parameters trained on 40 GB of text; the recipe is the same.
+# Only the corpus form does better than chance, and not by much at the shipped model's step (1,250 steps
+# of a gentle schedule): the model has learned *that* "Overall, it was" is followed by " good" or " bad",
+# and has begun to learn *which* one a review calls for, which needs the review's meaning, negations and
+# contrasts included ("not bad, but ..."). The GPT that `minitrans experiment zero-shot` pretrains (2,000
+# steps at a larger learning rate) gets much further with the same prompt; docs/results.md has its curve.
+# The GPT-2 paper's zero-shot results came from models of up to 1.5 billion parameters trained on 40 GB of
+# text; the recipe is the same.
 #
 # ## 2. A threshold on log-probability
 #
@@ -146,7 +150,7 @@ def measure(gpt, step):
     dev = acceptability_scores(gpt, tok, [e["text"] for e in acceptable_dev[:n]])
     cut = choose_threshold(dev, [e["label"] for e in acceptable_dev[:n]])
     test = acceptability_scores(gpt, tok, [e["text"] for e in acceptable[:n]])
-    curves["sentiment (corpus prompt)"].append(prompt_accuracy(gpt, sentiment[:n], "\nOverall, it was"))
+    curves["sentiment (corpus prompt)"].append(prompt_accuracy(gpt, sentiment[:n], " Overall, it was"))
     curves["acceptability"].append(accuracy((test >= cut).astype(int), labels[:n]))
     curves["multiple choice"].append(choice_accuracy(gpt, choice[:n]))
     steps.append(step)
@@ -169,7 +173,7 @@ assert curves["acceptability"][-1] >= 0.55 and curves["multiple choice"][-1] >= 
 # At step 0 the model is random, and so are its answers: each task sits near chance (on 100 examples an
 # accuracy moves by about 0.05 by luck alone). Over the first 200 steps the model learns spelling
 # and word order, which does not yet separate right answers from wrong ones; by the shipped step the
-# threshold and multiple choice have moved a few points above chance, and the prompt has not.
+# threshold and multiple choice are well above chance, and the prompt a little.
 #
 # Zero-shot accuracy is a by-product: nothing in next-token prediction names these tasks. It grows with
 # the model's knowledge of how its corpus goes, which is why the GPT-2 paper found it growing with model
