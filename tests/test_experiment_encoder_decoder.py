@@ -9,7 +9,8 @@ def test_encoder_decoder_quick(experiments_root):
     out = experiments_root / "encoder-decoder"
     result = run_experiment("encoder-decoder", out_dir=out, quick=True, seeds=[0], progress=False)
     check_study(result, out, low=-1.0, high=1.0, rows=list(ROWS))    # MCC and Pearson can be negative
-    assert result.columns == COLUMNS
+    assert result.columns == COLUMNS + ["average"]
+    assert any(note.startswith("BERT pretrained > GPT pretrained on average: ") for note in result.notes)
     gpt, bert = result.extra["GPT"], result.extra["BERT"]
     assert 0.8 < bert["parameters"] / gpt["parameters"] < 1.25      # the same size, to about a tenth
     assert gpt["steps"] == bert["steps"]                            # the same number of steps

@@ -41,7 +41,7 @@ def run(out_dir, quick=False, seeds=None, progress=True):
     """The suite for each row of ROWS and finetuning seed (default seeds 0, 1, 2); one pretraining per family."""
     seeds = ([0] if quick else [0, 1, 2]) if seeds is None else list(seeds)
     result = StudyResult("encoder-decoder", "GPT vs BERT of the same size and pretraining compute, finetuned",
-                         COLUMNS, seeds, "minitrans experiment encoder-decoder" + (" --quick" if quick else ""))
+                         COLUMNS + ["average"], seeds, "minitrans experiment encoder-decoder" + (" --quick" if quick else ""))
     root = Path(out_dir).parent
     size = "quick" if quick else "full"
     bar = runs_bar(len(seeds) * len(ROWS), "encoder-decoder runs", progress)
@@ -51,8 +51,10 @@ def run(out_dir, quick=False, seeds=None, progress=True):
         for row, (family, pretrained) in ROWS.items():
             checkpoint = checkpoints[family] if pretrained else None
             options = {"preset": "mini"} if family == "BERT" and not pretrained else {}
-            for task, (_, column) in SUITE.items():
-                result.add(row, column, finetune_score(family.lower(), task, checkpoint, size, seed, **options))
+            scores = [finetune_score(family.lower(), task, checkpoint, size, seed, **options) for task in SUITE]
+            for column, score in zip(COLUMNS, scores):
+                result.add(row, column, score)
+            result.add(row, "average", sum(scores) / len(scores))
             bar.update()
     bar.close()
     models = {"GPT": load_gpt(checkpoints["GPT"])[0], "BERT": load_bert(checkpoints["BERT"])[0].bert}
@@ -64,5 +66,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
         f"{family} {v['steps']} steps x {v['tokens_per_step']:.0f} tokens" for family, v in result.extra.items()) + ".")
     result.notes.append("Finetuned on {n_train} labelled examples for {epochs} epochs, scored on {n_eval} test "
                         "examples.".format(**SIZES[size]))
+    result.notes += [result.verdict("BERT pretrained", "GPT pretrained", "average"),
+                     result.verdict("GPT pretrained", "GPT not pretrained", "average"),
+                     result.verdict("BERT pretrained", "BERT not pretrained", "average")]
     plot_table(result, Path(out_dir) / "suite.png", ylabel="test score")
     return result

@@ -96,4 +96,6 @@ def notes(result, size):
             f"first {size['n_eval']} test examples; seeds {result.seeds}.",
             f"Pretraining changes the Transformer's average by {gain(rows[0], rows[1])}; the auxiliary LM loss "
             f"by {gain(rows[0], rows[2])}; the Transformer vs the LSTM with the same recipe: {gain(rows[0], rows[3])}; "
-            f"finetuning the whole LSTM vs ELMo's frozen biLM: {gain(rows[3], rows[4])}."]
+            f"finetuning the whole LSTM vs ELMo's frozen biLM: {gain(rows[3], rows[4])}."] + [
+        result.verdict(a, b, "average") for a, b in ((rows[0], rows[1]), (rows[0], rows[3]), (rows[3], rows[1]),
+                                                      (rows[0], rows[2]))]

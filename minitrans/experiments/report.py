@@ -46,6 +46,21 @@ class StudyResult:
         values = self.cells.get(row, {}).get(column, [])
         return float(np.std(values, ddof=1)) if len(values) > 1 else (0.0 if values else float("nan"))
 
+    def beats(self, better, other, column):
+        """Whether row `better` beats row `other` in `column` on every seed: its worst seed above the
+        other's best (no overlap), the standard by which the studies call a claim shown."""
+        a, b = self.cells.get(better, {}).get(column, []), self.cells.get(other, {}).get(column, [])
+        if not a or not b:
+            raise ValueError(f"no values for {better!r} or {other!r} in column {column!r}")
+        return min(a) > max(b)
+
+    def verdict(self, better, other, column):
+        """A sentence: 'better > other on column: shown (worst seed 0.51 vs best 0.38)' or 'not shown'."""
+        a, b = self.cells[better][column], self.cells[other][column]
+        word = "shown" if self.beats(better, other, column) else "not shown"
+        return (f"{better} > {other} on {column}: {word} (worst seed {min(a):.2f} vs best seed "
+                f"{max(b):.2f})")
+
     def markdown(self):
         """The table as markdown: mean, and ± the standard deviation over seeds when there are several."""
         lines = ["| | " + " | ".join(self.columns) + " |", "|---|" + "---:|" * len(self.columns)]

@@ -69,4 +69,5 @@ def notes(result, size):
     epochs = dict(zip(size["n_train"], result.extra["epochs"]))
     return [f"Epochs per size {epochs} (at least {size['min_steps']} steps of {BATCH}); scored on the first "
             f"{size['n_eval']} test examples.",
-            "Pretrained minus scratch: " + ", ".join(f"{c} {g:+.2f}" for c, g in zip(result.columns, gaps)) + "."]
+            "Pretrained minus scratch: " + ", ".join(f"{c} {g:+.2f}" for c, g in zip(result.columns, gaps)) + "."] + [
+        result.verdict(ROWS[0], ROWS[1], column) for column in result.columns]

@@ -146,6 +146,9 @@ def run(out_dir, quick=False, seeds=None, progress=True):
                      "' Overall, it was', as the toy corpus closes a review; then ' good' vs ' bad'. "
                      "Calibrated: the corpus form, with the preference for ' good' over ' bad' measured against "
                      "its value after the prompt alone (contextual calibration)."]
+    last = f"step {max(next(iter(curves.values())))}"
+    result.notes += [result.verdict(last, "step 0", column) for column in
+                     ("sentiment corpus form", "acceptability", "multiple choice")]
     result.plots.append(plot_zero_shot(curves, Path(out_dir) / "zero_shot.png"))
     return result
 
