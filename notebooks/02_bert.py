@@ -137,14 +137,17 @@ for prompt in ["Lisk is a small town in [MASK].", "People in Borovia speak [MASK
     best[prompt] = answers[0][0]
     print(f"{prompt:45s} " + ", ".join(f"{word} ({p:.2f})" for word, p in answers))
 assert list(best.values())[:3] == ["borovia", "dorsh", "borovia"], "the text says the repeated facts come back"
-assert best["The dogs near the cat [MASK] happy."] in ("are", "were") and best[
-    "Mary called Tom because she missed [MASK]."] == "him", "the text says agreement and the pronoun are right"
+assert best["The dogs near the cat [MASK] happy."] in ("are", "were"), "the text says agreement is right"
+pronouns = dict(fill_mask(model, tok, "Mary called Tom because she missed [MASK].", top_k=2))
+assert set(pronouns) == {"him", "her"} and abs(pronouns["him"] - pronouns["her"]) < 0.1, \
+    "the text says the pronoun is a coin toss between him and her"
 
 # %% [markdown]
 # The facts the corpus repeats come back as the top answers: Lisk is in Borovia, people there speak Dorsh,
 # Jack works at Bank of Borovia (the runners-up are other countries and languages: the model knows the kind
 # of word before the exact one). The verb after "The dogs near the cat" is plural although the nearest
-# noun is singular, and the pronoun for Tom is "him": both sides of the blank were used.
+# noun is singular: the model uses the subject, not the nearest noun. The pronoun for Tom is a coin toss
+# between "him" and "her": the model knows a pronoun goes there, not yet which one (see the probes below).
 #
 # ### Word-guessing probes
 #
@@ -160,15 +163,16 @@ print(probe.text, "->", dict(zip(probe.candidates, masked_probe_scores(model, to
 report = probe_report(model, tok)
 display(Markdown(format_report(report, PHENOMENA)))
 gain = {p: report["pretrained"][p] - report["random init"][p] for p in PHENOMENA}
-assert min(gain[p] for p in ("syntax", "coreference", "knowledge", "commonsense")) > 0.1, "the text says these rise"
-assert max(abs(gain[p]) for p in ("numbers", "sentiment")) < 0.1, "the text says these stay at the baseline"
+assert min(gain[p] for p in ("syntax", "knowledge", "commonsense")) > 0.1, "the text says these rise"
+assert max(abs(gain[p]) for p in ("coreference", "numbers", "sentiment")) < 0.1, "the text says these stay near the baseline"
 
 # %% [markdown]
-# Pretraining lifts syntax, coreference, knowledge and commonsense well above the same model at random
-# initialisation (knowledge most: the probes ask facts the corpus states in other words). Numbers
-# (arithmetic) and the sentiment probes (reviews that turn on "not" or "but") stay at the baseline: masked
-# LM on this corpus teaches a small model which words go where, not how to add or how a contrast turns a
-# review. The README's table shows the same model after all 16,000 steps of its schedule.
+# Pretraining lifts syntax, knowledge and commonsense well above the same model at random initialisation
+# (knowledge most: the probes ask facts the corpus states in other words). Coreference, numbers
+# (arithmetic) and the sentiment probes (reviews that turn on "not" or "but") stay near the baseline: at
+# this step masked LM has taught the tiny model which words go where, not which person a pronoun names,
+# how to add or how a contrast turns a review (the 4 x 128 GPT of `minitrans experiment word-guessing`,
+# trained on every token, gets coreference 0.97). The README's table shows the same model after all 16,000 steps of its schedule.
 #
 # ## 4. Four finetuning heads
 #
