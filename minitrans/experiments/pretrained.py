@@ -49,7 +49,7 @@ def pretrain_gpt_recipe(out, progress=True, seed=0, quick=False, resume=False, o
 
 def _lstm(out, progress, seed, quick, resume, **options):
     from ..recipes.lstm import pretrain_lstm
-    cfg = causal_lm_train_config("lstm", out, progress, seed, quick, **({"iters": 5} if quick else {}))
+    cfg = causal_lm_train_config("lstm", out, progress, seed, quick)
     settings = {"batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
     return pretrain_lstm("toyworld", "bpe", "baby", train_config=cfg, seed=seed, resume=resume, **settings)
 

@@ -83,26 +83,28 @@ def retold(first, second):
     return f"{first} {RETOLD}{second}"
 
 
+def some_event(facts, rng):
+    """A role event or a scene, each half of the time -> (event, the number of its wordings)."""
+    if rng.random() < 0.5:
+        event = events.role_event(facts, rng)
+        return event, events.n_forms(event)
+    return events.scene(facts, rng), 3
+
+
 def event_told_twice(facts, rng):
     """A role event or a scene, then the same in another wording (active / passive, 'gave' / 'got from')."""
     def draw():
-        if rng.random() < 0.5:
-            event = events.role_event(facts, rng)
-            forms = rng.permutation(events.n_forms(event))[:2]
-        else:
-            event = events.scene(facts, rng)
-            forms = rng.permutation(3)[:2]
-        return event.render(int(forms[0])), event.render(int(forms[1]))
+        event, n_forms = some_event(facts, rng)
+        first, second = rng.permutation(n_forms)[:2]
+        return event.render(int(first)), event.render(int(second))
     first, second = drawn_until(draw, lambda pair: not in_task_eval(*pair))
     return retold(first, second)
 
 
 def event_told_once(facts, rng):
     """A role event or a scene in one of its wordings."""
-    if rng.random() < 0.5:
-        event = events.role_event(facts, rng)
-        return event.render(int(rng.integers(events.n_forms(event))))
-    return events.scene(facts, rng).render(int(rng.integers(3)))
+    event, n_forms = some_event(facts, rng)
+    return event.render(int(rng.integers(n_forms)))
 
 
 def _story_unit(facts, rng):
