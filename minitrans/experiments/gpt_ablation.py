@@ -1,7 +1,8 @@
 """gpt-ablation: the GPT paper's ablation table on five toy GLUE-like tasks.
 
 Rows (each finetuned with GPT's recipe: its input transformations, a head on the extract
-token, lambda = 0.5 for the auxiliary LM loss unless said otherwise):
+token, lambda = 0.5 for the auxiliary LM loss unless said otherwise, the family's
+FINETUNING_LEARNING_RATES):
 
     Transformer, pretrained + aux LM      the baby GPT pretrained on the toy world
     Transformer, no pretraining           the same GPT from random weights
@@ -22,7 +23,7 @@ from ..recipes.elmo import finetune_elmo
 from ..recipes.gpt import load_gpt
 from ..recipes.gpt_finetune import finetune_lm
 from ..recipes.lstm import load_lstm
-from .pretrained import pretrained_checkpoint
+from .pretrained import FINETUNING_LEARNING_RATES, pretrained_checkpoint
 from .bars import plot_table
 from .report import StudyResult, runs_bar
 
@@ -55,7 +56,7 @@ def finetune_row(row, task, checkpoint, size, seed):
     model, tok = (load_gpt if body == "gpt" else load_lstm)(checkpoint(body))
     if not pretrained:      # the same architecture and tokenizer, from random weights
         model = (GPT if body == "gpt" else LSTMLM)(replace(model.config, seed=seed))
-    scores, _ = finetune_lm(model, tok, task, lm_weight=lm_weight, **options)
+    scores, _ = finetune_lm(model, tok, task, lm_weight=lm_weight, lr=FINETUNING_LEARNING_RATES[body], **options)
     return scores["test"]
 
 

@@ -21,6 +21,11 @@ QUICK = {"eval_iters": 2, "eval_interval": QUICK_ITERS}
 # 4e-2 (LSTM: 2e-2) and 5e-4 to 3e-3 (BERT of GPT's size: 1e-3); docs/results.md has the sweep.
 STEPS = 2000
 LEARNING_RATES = {"gpt": 3e-3, "lstm": 2e-2, "bert-gpt-size": 1e-3}
+# The finetuning learning rate of each family, the same in every study and every row of the family (from
+# random weights too): the best five-task dev average (seed 0, 300 examples, 10 epochs) over a grid around
+# the family's pretraining rate (GPT 5e-4 to 4e-3, LSTM 5e-4 to 2e-2, BERT 2.5e-4 to 2e-3); docs/results.md
+# has the sweep.
+FINETUNING_LEARNING_RATES = {"gpt": 2e-3, "lstm": 1e-2, "bert": 1e-3}
 
 
 def causal_lm_train_config(family, out, progress, seed, quick, iters=STEPS, **changes):

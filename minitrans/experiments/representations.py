@@ -30,7 +30,7 @@ from ..models import GPT
 from ..recipes.corpora import load_corpus_text
 from ..recipes.gpt import load_gpt
 from ..recipes.gpt_finetune import finetune_gpt
-from .pretrained import pretrained_checkpoint
+from .pretrained import FINETUNING_LEARNING_RATES, pretrained_checkpoint
 from .report import StudyResult, runs_bar
 
 WORD_CLASSES = {
@@ -92,7 +92,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
         result.plots.append(plot_unit(model, tok, "\n" + review + PROMPT, unit, row, path))
         for seed in seeds:
             scores, _ = finetune_gpt("sentiment", checkpoint if row == "pretrained" else None, n_train=n_train,
-                                     n_eval=n_test, epochs=epochs, seed=seed, progress=False, evals=0)
+                                     n_eval=n_test, epochs=epochs, lr=FINETUNING_LEARNING_RATES["gpt"], seed=seed,
+                                     progress=False, evals=0)
             result.add(row, COLUMNS[4], scores["test"]["accuracy"])
             for column, value in values.items():
                 result.add(row, column, value)

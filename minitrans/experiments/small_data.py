@@ -1,10 +1,11 @@
 """small-data: finetuned from a pretrained GPT vs the same GPT trained from scratch, as the
 labelled set grows (sentiment, where pretraining helps most at this scale).
 
-Each size n uses the first n training examples and GPT's finetuning recipe (aux LM loss
-lambda = 0.5) for the whole epochs that make at least MIN_STEPS optimizer steps of 16 (gpt-ablation's
-300 examples x 10 epochs is 190 steps): a tiny set is seen many times, a large one a few times, and
-every size gets about the same training.
+Each size n and seed trains on its own random draw of n training examples, as many of each label
+(recipes.finetune.sample_balanced; the file's first 30 reviews are 19 positive and 11 negative), with
+GPT's finetuning recipe (aux LM loss lambda = 0.5, the GPT's FINETUNING_LEARNING_RATES) for the
+whole epochs that make at least min_steps optimizer steps of 16 (gpt-ablation's 300 examples x 10 epochs is 190 steps): a tiny
+set is seen many times, a large one a few times, and every size gets about the same training.
 """
 import math
 from dataclasses import replace
@@ -14,7 +15,7 @@ from ..files import make_directory
 from ..models import GPT
 from ..recipes.gpt import load_gpt
 from ..recipes.gpt_finetune import finetune_lm
-from .pretrained import pretrained_checkpoint
+from .pretrained import FINETUNING_LEARNING_RATES, pretrained_checkpoint
 from .report import StudyResult, runs_bar
 
 TASK, METRIC = "sentiment", "accuracy"
@@ -47,7 +48,8 @@ def run(out_dir, quick=False, seeds=None, progress=True):
                 if row == "GPT from scratch":      # the same architecture and tokenizer, from random weights
                     model = GPT(replace(model.config, seed=seed))
                 scores, _ = finetune_lm(model, tok, TASK, n_train=n, n_eval=size["n_eval"], batch_size=BATCH,
-                                        epochs=epochs_for(n, size["min_steps"]), seed=seed, progress=False, evals=0)
+                                        epochs=epochs_for(n, size["min_steps"]), lr=FINETUNING_LEARNING_RATES["gpt"],
+                                        seed=seed, sample_seed=seed, progress=False, evals=0)
                 result.add(row, column, scores["test"][METRIC])
                 bar.update()
     bar.close()

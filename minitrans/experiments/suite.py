@@ -6,6 +6,7 @@ task's metric on the test split.
 """
 from ..recipes.bert_finetune import finetune_bert
 from ..recipes.gpt_finetune import finetune_gpt
+from .pretrained import FINETUNING_LEARNING_RATES
 
 SUITE = {   # task: (its metric, as recipes.finetune.SCORES names it; the table's column)
     "acceptability": ("mcc", "acceptability MCC"),
@@ -23,10 +24,11 @@ SIZES = {   # labelled training examples, test examples scored, epochs: gpt-abla
 
 def finetune_score(family, task, checkpoint, size, seed, **options):
     """The test metric of `family` ('gpt' or 'bert', pretrained from `checkpoint` or from scratch when None)
-    finetuned on `task` with the SIZES[size] settings and `seed` (no dev-loss curve); options go to the
-    finetuning recipe (e.g. preset='mini' for a BERT from scratch)."""
+    finetuned on `task` with the SIZES[size] settings, the family's FINETUNING_LEARNING_RATES and `seed` (no
+    dev-loss curve); options go to the finetuning recipe (e.g. preset='mini' for a BERT from scratch)."""
     if task not in SUITE:
         raise ValueError(f"task must be one of {sorted(SUITE)}, got {task!r}")
     finetune = {"gpt": finetune_gpt, "bert": finetune_bert}[family]
+    options = {"lr": FINETUNING_LEARNING_RATES[family], **options}
     scores, _ = finetune(task, checkpoint, seed=seed, progress=False, evals=0, **SIZES[size], **options)
     return scores["test"][SUITE[task][0]]

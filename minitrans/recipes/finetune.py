@@ -29,22 +29,37 @@ def score(task, predictions, labels):
     return {name: float(METRICS[name](np.asarray(predictions), np.asarray(labels))) for name in SCORES[task]}
 
 
-def load_splits(task, n_train=None, n_eval=None):
-    """(train, dev, test) example lists of a toy-world task; n_train keeps the first n training examples,
-    n_eval the first n dev and test examples."""
+def load_splits(task, n_train=None, n_eval=None, sample_seed=None):
+    """(train, dev, test) example lists of a toy-world task; n_train keeps the first n training examples
+    (or, with sample_seed, a random sample_balanced of n of them), n_eval the first n dev and test examples."""
     if task not in SCORES:
         raise ValueError(f"task must be one of {sorted(SCORES)}, got {task!r}")
     train = load_task(task, "train")
     if n_train is not None:
         if n_train < 1 or n_train > len(train):
             raise ValueError(f"n_train must be in [1, {len(train)}], got {n_train}")
-        train = train[:n_train]
+        train = train[:n_train] if sample_seed is None else sample_balanced(train, n_train, sample_seed)
     dev, test = load_task(task, "dev"), load_task(task, "test")
     if n_eval is not None:
         if n_eval < 1:
             raise ValueError(f"n_eval must be at least 1, got {n_eval}")
         dev, test = dev[:n_eval], test[:n_eval]
     return train, dev, test
+
+
+def sample_balanced(examples, n, seed):
+    """n examples drawn at random (seeded), each label as often as the others to within one, in their file
+    order: a small labelled set that is a fair draw, not whatever happens to open the file."""
+    rng = np.random.default_rng(seed)
+    by_label = {}
+    for i, example in enumerate(examples):
+        by_label.setdefault(example["label"], []).append(i)
+    pools = [rng.permutation(indices) for _, indices in sorted(by_label.items())]
+    if n > len(pools) * min(len(pool) for pool in pools):
+        raise ValueError(f"a balanced sample of {n} needs at least {-(-n // len(pools))} examples of each label, "
+                         f"got {[len(pool) for pool in pools]}")
+    picks = [pools[j % len(pools)][j // len(pools)] for j in range(n)]
+    return [examples[i] for i in sorted(picks)]
 
 
 def predict_all(head, make_batch, examples, batch_size=64):

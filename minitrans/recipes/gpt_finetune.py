@@ -74,14 +74,16 @@ def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None,
 
 
 def finetune_lm(model, tok, task="sentiment", lm_weight=0.5, n_train=None, epochs=3, batch_size=16, lr=5e-4,
-                freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None, evals=4):
+                freeze_body=False, seed=0, progress=True, out_dir=None, n_eval=None, evals=4, sample_seed=None):
     """Finetune a left-to-right LM (GPT, LSTMLM) and its tokenizer on a toy-world task: the special
     tokens added, the task's input transformation, LMForClassification with the aux LM loss.
+    sample_seed: train on a label-balanced random sample of n_train examples drawn with this seed
+    (recipes.finetune.sample_balanced) instead of the first n_train.
 
     Returns (scores, head): scores = {"dev": {...}, "test": {...}} with the task's metrics.
     """
     check_task(task)
-    train, dev, test = load_splits(task, n_train, n_eval)
+    train, dev, test = load_splits(task, n_train, n_eval, sample_seed)
     if SPECIALS[0] not in tok:
         tok.add_special_tokens(SPECIALS)
     resize_token_embeddings(model, tok.vocab_size, seed=seed)
