@@ -172,7 +172,7 @@ assert max(abs(gain[p]) for p in ("coreference", "numbers", "sentiment")) < 0.1,
 # (arithmetic) and the sentiment probes (reviews that turn on "not" or "but") stay near the baseline: at
 # this step masked LM has taught the tiny model which words go where, not which person a pronoun names,
 # how to add or how a contrast turns a review (the 4 x 128 GPT of `minitrans experiment word-guessing`,
-# trained on every token, gets coreference 0.97). The README's table shows the same model after all 16,000 steps of its schedule.
+# trained on every token, gets coreference 0.97). The table in docs/models.md shows the same model after all 16,000 steps of its schedule.
 #
 # ## 4. Four finetuning heads
 #

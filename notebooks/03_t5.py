@@ -25,7 +25,7 @@
 # (minitrans's synthetic world of people, invented countries and restaurants, and a corpus about it), trains
 # it on all tasks at once with task prefixes, asks one model several questions, and compares greedy decoding
 # with beam search. Every gradient is written by hand in `minitrans/models/t5.py`. The runs here are far too
-# short for good scores (the README's T5 section and `minitrans experiment t5-objectives` measure longer
+# short for good scores (the T5 section of docs/models.md and `minitrans experiment t5-objectives` measure longer
 # ones); what they show is the form: one model, one loss, every task.
 
 # %%

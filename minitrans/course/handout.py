@@ -172,7 +172,7 @@ def handout_readme(name, parts):
         places = ", ".join(f"`minitrans/{p.replace('::', '` `')}`" for p in part.places
                            if not p.startswith("kernels/"))
         lines += [f"## {part.name} ({part.points} points)", "", f"Write {part.statement}: {places}.", ""]
-    lines += ["Check a backward pass against finite differences with `minitrans.gradcheck` (README, \"Gradient",
+    lines += ["Check a backward pass against finite differences with `minitrans.gradcheck` (docs/reference.md, \"Gradient",
               "checks\"). Your reference runs on both backends: in this handout the Numba kernel of a part you",
               "write hands its call to your code.", ""]
     return "\n".join(lines)

@@ -36,7 +36,7 @@ def gpt_settings(progress=True):
 
 def bert_settings(progress=True):
     """The shipped BERT's TrainConfig: the BERT recipe's settings (lr 3e-3 cosine-decayed to 3e-4 over 16000
-    steps, the README's long run); the shipped file is saved at step SHIPPED_STEPS["bert"] of it."""
+    steps, the long run of docs/models.md); the shipped file is saved at step SHIPPED_STEPS["bert"] of it."""
     return bert_train_config(16000, lr=3e-3, min_lr=3e-4, warmup=100, weight_decay=0.01, betas=(0.9, 0.999),
                              eval_interval=1000, eval_iters=10, progress=progress)
 
