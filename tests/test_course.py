@@ -3,7 +3,6 @@ nothing of their solutions survives, and the grader's scores on the reference, o
 a handout with one part filled in (and one that crashes, and one that hangs)."""
 import ast
 import json
-import marshal
 import os
 import shutil
 import subprocess
@@ -49,10 +48,9 @@ def function_node(path, qualname):
 def test_every_part_is_marked_in_the_source_and_has_registered_tests():
     assert {place for part in PARTS for place in part.places} == set(REGIONS)   # no region without a part
     tests = (ROOT / "tests" / "test_parts.py").read_text()
-    setup = (ROOT / "setup.cfg").read_text()
     for part in PARTS:
         assert solution_lines([part.name]), part.name          # the scan below has something to look for
-        assert f"@pytest.mark.{part.marker}\n" in tests and f"\n    {part.marker}:" in setup
+        assert f"@pytest.mark.{part.marker}\n" in tests, part.marker     # (tests/conftest.py registers it)
         for kernel in part.kernels:                            # a kernel that delegates is one of its places
             assert kernel in ops.KERNELS
             assert any(p.startswith("kernels/") and p.endswith("::" + kernel) for p in part.places)
@@ -128,17 +126,6 @@ def test_handout_imports_and_its_other_parts_run(handout):
     assert "handout runs" in done.stdout
 
 
-def bytecode_from_other_sources(directory):
-    """The .pyc files under `directory` whose code is not the compiled source beside them."""
-    odd = []
-    for pyc in directory.rglob("*.pyc"):
-        source = pyc.parent.parent / (pyc.name.split(".")[0] + ".py")
-        code = marshal.loads(pyc.read_bytes()[16:])
-        if not source.is_file() or compile(source.read_text(), code.co_filename, "exec", dont_inherit=True) != code:
-            odd.append(pyc)
-    return odd
-
-
 def fill_in(handout, part_name):
     """Put the reference's solution of one part back into the handout, the others left as they are."""
     removed = {place: [part] for part in PARTS if part.name != part_name for place in part.places}
@@ -149,14 +136,14 @@ def fill_in(handout, part_name):
 
 
 def test_grades_of_a_fresh_handout_and_of_one_with_a_part_filled_in(handout, monkeypatch):
-    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)            # let the graded code leave bytecode
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)            # the graded code could leave bytecode
     fresh = grade(handout, GRADED_PARTS)
     assert [r["part"] for r in fresh["parts"]] == GRADED_PARTS
     assert fresh["score"] == 0 and fresh["points"] == 30
     assert all(r["failed"] > 0 and r["error"] is None for r in fresh["parts"])   # tests ran, and failed
-    # grading ran the handout's code, and wrote bytecode and caches: still nothing of the solutions
+    # grading ran the handout's functions in a folder of its own: nothing was written into the handout
     assert find_leaks(handout, solution_lines(ALL_PARTS)) == []
-    assert list(handout.rglob("*.pyc")) and bytecode_from_other_sources(handout) == []
+    assert not list(handout.rglob("*.pyc"))
 
     fill_in(handout, "layernorm_backward")
     crash = handout / "minitrans" / "functional" / "attention.py"
@@ -165,7 +152,7 @@ def test_grades_of_a_fresh_handout_and_of_one_with_a_part_filled_in(handout, mon
     report = grade(handout, GRADED_PARTS)
     scores = {r["part"]: r for r in report["parts"]}
     assert scores["layernorm_backward"]["score"] == 10 and scores["layernorm_backward"]["failed"] == 0
-    assert scores["attention_backward"]["score"] == 0 and "did not run" in scores["attention_backward"]["error"]
+    assert scores["attention_backward"]["score"] == 0 and "did not finish" in scores["attention_backward"]["error"]
     assert scores["mlm_masking"]["score"] == 0
     assert report["score"] == 10
 

@@ -45,11 +45,34 @@ def assignment_parts(directory):
     return find_parts(names)
 
 
-def library_paths():
-    """The import paths of this interpreter that hold no minitrans: the standard library and the
-    site-packages of numpy, numba and pytest (a path holding a minitrans would let the submission
-    import the teacher's)."""
-    return [p for p in sys.path if p and Path(p).is_dir() and not (Path(p) / "minitrans").exists()]
+def teacher_install(name):
+    """True for a site-packages entry that would lead to the teacher's minitrans (the package, its
+    metadata, an editable install's hook)."""
+    name = name.lower()
+    return name == "minitrans" or name.startswith(("minitrans-", "minitrans.", "__editable__")) or name.endswith(
+        (".pth", ".egg-link"))
+
+
+def library_paths(work):
+    """The import paths of this interpreter without any way to the teacher's minitrans: a path holding
+    a minitrans/ is left out, and a site-packages that knows of one (its metadata, an editable hook) is
+    replaced by work/lib/<n>, a folder of links to all its other entries."""
+    paths = []
+    for n, entry in enumerate(p for p in sys.path if p and Path(p).is_dir()):
+        folder = Path(entry)
+        if (folder / "minitrans").exists():
+            continue
+        names = [child.name for child in folder.iterdir()]
+        if not any(teacher_install(name) for name in names):
+            paths.append(entry)
+            continue
+        shadow = work / "lib" / str(n)
+        shadow.mkdir(parents=True)
+        for name in names:
+            if not teacher_install(name):
+                (shadow / name).symlink_to(folder / name)
+        paths.append(str(shadow))
+    return paths
 
 
 def limit_output():
@@ -61,13 +84,13 @@ def run_pytest(part, work, timeout):
     """Run the part's tests in `work` (a folder built by build_trusted_copy): (results, why not)."""
     result_file = work / f"{secrets.token_hex(12)}.json"
     settings = {"key": secrets.token_hex(32), "nonce": secrets.token_hex(8), "result": str(result_file),
-                "marker": part.marker}
+                "marker": part.marker, "reference": str(work / "reference")}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "TMPDIR": str(work / "tmp"),
-           "MINITRANS_BACKEND": "numpy", "MINITRANS_REFERENCE": str(work / "reference"), "MPLBACKEND": "Agg",
+           "MINITRANS_BACKEND": "numpy", "MPLBACKEND": "Agg",
            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "NUMBA_CACHE_DIR": str(work / "tmp" / "numba"),
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
     (work / "tmp").mkdir()
-    paths = [str(work), str(work / "plugin")] + library_paths()
+    paths = [str(work), str(work / "plugin")] + library_paths(work)
     command = [sys.executable, "-I", "-S", "-c", BOOT, json.dumps(paths), "-q", "-p", "no:cacheprovider",
                "-p", "grading_plugin", "--noconftest", "-c", str(work / "pytest.ini"), "--rootdir", str(work),
                "-m", part.marker, "-W", "ignore::pytest.PytestUnknownMarkWarning", str(work / "tests")]
@@ -142,7 +165,9 @@ def run_part(part, directory, tests, timeout):
     result.update(passed=len(passed), failed=len(failed),
                   skipped=sum(r["outcome"] == "skipped" for r in outcomes.values()),
                   failures=[f"{n.split('::')[-1]}: {m or 'did not run'}" for n, m in failed.items()])
-    if results["tampered"]:
+    if any("File too large" in m for m in failed.values()):      # Python ignores SIGXFSZ: writes fail instead
+        result["error"] = f"scored 0: it wrote more than {OUTPUT_LIMIT // 2 ** 20} MB of output"
+    elif results["tampered"]:
         result["error"] = "scored 0: the submission changed the grader's tools (" + results["tampered"][0] + ")"
     elif not passed and not failed:
         result["error"] = f"no test of {part.marker} ran"

@@ -1,7 +1,8 @@
 """The grader's pytest plugin: it runs inside the grading subprocess (grade.py), loaded before any of
 the submission's code, and is the only thing whose word the grader takes.
 
-Its first line of stdin holds a secret key, the result file's name and the part's marker. At the end
+Its first line of stdin holds a secret key, the result file's name, the part's marker and the
+folder of the teacher's reference (loaded, then deleted, before any test runs). At the end
 it writes one result per collected test (outcome and the failure's one-line message, no traceback),
 signed with the key, so that a result file the submission writes or edits is refused. Before the
 tests run it notes numpy's, the test module's and minitrans.gradcheck's functions; a test after which
@@ -9,10 +10,13 @@ one of them is another object (or has another code) marks the run as tampered wi
 """
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
+import shutil
 import sys
 import types
+from pathlib import Path
 
 import numpy
 import numpy.linalg
@@ -45,8 +49,24 @@ for _module in (numpy, numpy.testing, numpy.linalg, numpy.random):
     watch(_module.__name__, _module)
 
 
+def load_reference(folder):
+    """The teacher's functional/ in `folder`, loaded as `reference_functional`; then the folder is
+    deleted and the module left out of sys.modules: no submission's code has run yet, and none will
+    find the reference on disk or by name."""
+    spec = importlib.util.spec_from_file_location("reference_functional", Path(folder) / "functional" / "__init__.py",
+                                                  submodule_search_locations=[str(Path(folder) / "functional")])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    shutil.rmtree(folder)
+    for name in [n for n in sys.modules if n.split(".")[0] == spec.name]:
+        del sys.modules[name]
+    return module
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", f"{SETTINGS['marker']}: the part being graded")
+    config.minitrans_reference = load_reference(SETTINGS["reference"])   # the tests' `reference` fixture
 
 
 def pytest_collection_finish(session):
