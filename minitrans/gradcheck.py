@@ -211,4 +211,5 @@ def assert_gradients_close(errors, tol=1e-6):
     """Raise AssertionError listing every tensor whose max relative error is >= tol."""
     bad = {k: v for k, v in errors.items() if not v < tol}
     if bad:
-        raise AssertionError(f"gradient check failed (tol {tol:g}): {bad}")
+        raise AssertionError("gradient check failed, max relative error against finite differences "
+                             f"(tolerance {tol:g}) of " + ", ".join(f"{k}: {v:.3g}" for k, v in bad.items()))

@@ -291,9 +291,9 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay.
 
-    g = grad + decay * p
-    momentum:  buf = momentum * buf + g;  update = buf  (or g + momentum * buf with nesterov)
-    p -= lr * update
+    The step's gradient is grad plus weight_decay times p; with momentum, a running buffer of those
+    gradients (or, with nesterov, the gradient plus momentum times the buffer) is the update;
+    p moves by lr times the update.
     """
 
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, no_decay=None):
@@ -319,11 +319,8 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with bias correction; `weight_decay` here is L2 added to the gradient.
-
-    g = grad + decay * p;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  t = step count
-    p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
-    """
+    """Adam with bias correction (Kingma and Ba, 2015); `weight_decay` here is L2 added to the gradient.
+    Each step calls ops.adam_step (minitrans/functional/adam.py) on every parameter and its moments m, v."""
 
     buffer_names = ("m", "v")
     decoupled = False

@@ -2,11 +2,14 @@
 import pytest
 
 import minitrans
+from minitrans.course.parts import PARTS
 from minitrans.kernels import threads
 
 
 def pytest_configure(config):
     minitrans.tune_cpu()
+    for part in PARTS:               # the homework parts' markers (tests/test_parts.py), one per part
+        config.addinivalue_line("markers", f"{part.marker}: the hidden tests of the homework part {part.name}")
 
 
 @pytest.fixture(params=["serial", "parallel"])

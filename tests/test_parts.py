@@ -38,13 +38,16 @@ def numpy_backend():
 
 
 @pytest.fixture(scope="module")
-def reference():
-    """The teacher's minitrans/functional, loaded as the package `reference_functional`."""
-    spec = importlib.util.spec_from_file_location("reference_functional", REFERENCE_FUNCTIONAL / "__init__.py",
-                                                  submodule_search_locations=[str(REFERENCE_FUNCTIONAL)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+def reference(request):
+    """The teacher's minitrans/functional, loaded as the package `reference_functional` (when the
+    grader runs these tests, its plugin, minitrans/course/plugin.py, has loaded it already)."""
+    module = getattr(request.config, "minitrans_reference", None)
+    if module is None:
+        spec = importlib.util.spec_from_file_location("reference_functional", REFERENCE_FUNCTIONAL / "__init__.py",
+                                                      submodule_search_locations=[str(REFERENCE_FUNCTIONAL)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
     return module
 
 
@@ -53,16 +56,26 @@ def rng():
     return np.random.default_rng(0)
 
 
-def assert_same(actual, expected):
-    """Two results (arrays, None, or tuples of them) agree to float64 rounding."""
+def assert_same(actual, expected, name="the result"):
+    """Two results (arrays, None, or tuples of them) agree to float64 rounding; a failure names the
+    output and shows where it differs most, expected against got."""
     if isinstance(expected, tuple):
-        assert isinstance(actual, tuple) and len(actual) == len(expected)
-        for a, e in zip(actual, expected):
-            assert_same(a, e)
+        assert isinstance(actual, tuple) and len(actual) == len(expected), \
+            f"{name}: expected a tuple of {len(expected)}, got {type(actual).__name__} {actual!r:.80}"
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_same(a, e, f"output {i} of {name}")
     elif expected is None:
-        assert actual is None
+        assert actual is None, f"{name}: expected None, got {type(actual).__name__}"
     else:
-        np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
+        actual = np.asarray(actual)
+        assert actual.shape == np.shape(expected), f"{name}: expected shape {np.shape(expected)}, got {actual.shape}"
+        close = np.isclose(actual, expected, rtol=1e-10, atol=1e-12, equal_nan=False)
+        if not close.all():
+            worst = np.unravel_index(np.argmax(np.where(close, 0, np.abs(np.nan_to_num(actual - expected, nan=np.inf)))),
+                                     actual.shape)
+            raise AssertionError(f"{name}: {int((~close).sum())} of {close.size} values differ from the reference's; "
+                                 f"at {tuple(int(i) for i in worst)} expected {np.asarray(expected)[worst]!r}, got "
+                                 f"{actual[worst]!r}")
 
 
 def assert_backward_matches_reference(name, reference, inputs, kwargs=None, seed=1):
@@ -71,7 +84,8 @@ def assert_backward_matches_reference(name, reference, inputs, kwargs=None, seed
     out, cache = forward(**inputs, **(kwargs or {}))
     dout = np.random.default_rng(seed).standard_normal(np.shape(out)) if np.ndim(out) else 0.7
     _, reference_cache = getattr(reference, name + "_forward")(**inputs, **(kwargs or {}))
-    assert_same(backward(dout, cache), getattr(reference, name + "_backward")(dout, reference_cache))
+    assert_same(backward(dout, cache), getattr(reference, name + "_backward")(dout, reference_cache),
+                f"{name}_backward's result")
 
 
 # ------------------------------------------------------------------ functional pairs
@@ -215,15 +229,20 @@ def test_masking_rule_statistics():
     inputs, targets = mask_tokens(ids, rng, VOCAB, MASK, SPECIAL)
     chosen = targets != IGNORE_INDEX
     ordinary = ~np.isin(ids, SPECIAL)
-    assert not (chosen & ~ordinary).any()                                  # specials are never chosen
-    np.testing.assert_array_equal(chosen.sum(axis=1), np.floor(0.15 * ordinary.sum(axis=1) + 0.5))
-    np.testing.assert_array_equal(targets[chosen], ids[chosen])
-    np.testing.assert_array_equal(inputs[~chosen], ids[~chosen])
+    assert not (chosen & ~ordinary).any(), "a special token ([CLS], [SEP], [PAD]) was chosen"
+    expected = np.floor(0.15 * ordinary.sum(axis=1) + 0.5)
+    assert (chosen.sum(axis=1) == expected).all(), \
+        f"chosen tokens per row: expected round(15% of the ordinary ones), e.g. {expected[:3]}, got {chosen.sum(axis=1)[:3]}"
+    assert (targets[chosen] == ids[chosen]).all(), "the targets of chosen tokens must be the original ids"
+    assert (inputs[~chosen] == ids[~chosen]).all(), "tokens not chosen must stay as they are in the inputs"
     masked = (inputs[chosen] == MASK).mean()
     kept = (inputs[chosen] == ids[chosen]).mean()
-    assert abs(masked - 0.8) < 0.02 and abs(kept - 0.1) < 0.02 and abs(1 - masked - kept - 0.1) < 0.02
-    assert not np.isin(inputs[chosen & (inputs != MASK)], SPECIAL).any()  # random tokens are ordinary ones
-    assert inputs.dtype == targets.dtype == np.int64 and inputs.shape == ids.shape
+    for what, got, expected in (("replaced by [MASK]", masked, 0.8), ("kept as they are", kept, 0.1),
+                                ("replaced by a random token", 1 - masked - kept, 0.1)):
+        assert abs(got - expected) < 0.02, f"share of the chosen tokens {what}: expected {expected:.2f} ± 0.02, got {got:.3f}"
+    assert not np.isin(inputs[chosen & (inputs != MASK)], SPECIAL).any(), "a random token was a special one"
+    assert inputs.dtype == targets.dtype == np.int64 and inputs.shape == ids.shape, \
+        f"inputs and targets: expected int64 of shape {ids.shape}, got {inputs.dtype} {inputs.shape}, {targets.dtype}"
 
 
 @pytest.mark.part_mlm_masking

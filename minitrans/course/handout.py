@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..files import atomic_write_json, atomic_write_text
 from .parts import find_parts
-from .regions import distinctive_lines, package_regions
+from .regions import package_regions, solution_statements, squeeze
 
 SKIPPED_NAMES = {".git", "runs", "__pycache__", ".pytest_cache", ".ipynb_checkpoints", "build", "dist",
                  ".mypy_cache", "tests"}                 # tests/: the hidden tests stay with the teacher
@@ -83,18 +83,24 @@ def handout_source(text, regions, removed):
     return "\n".join(lines)
 
 
-def solution_pattern(lines):
-    """A regex that finds any of `lines` (whitespace-collapsed) inside a whitespace-collapsed text."""
-    return re.compile("|".join(re.escape(line) for line in sorted(lines, key=len, reverse=True)))
+class LeakError(RuntimeError):
+    """A handout would hold a statement of a removed solution: it is not written."""
+
+
+def solution_pattern(statements):
+    """A regex that finds any of `statements` (whitespace removed) inside a text with its whitespace removed."""
+    return re.compile("|".join(re.escape(s) for s in sorted(statements, key=len, reverse=True)))
 
 
 def text_of(path):
-    """(the text of a file, whether it is UTF-8): binaries are read as Latin-1, so embedded text still shows."""
+    """The text of a file, or None for a binary one (not UTF-8, or holding NUL bytes)."""
     data = path.read_bytes()
+    if b"\0" in data:
+        return None
     try:
-        return data.decode("utf-8"), True
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1"), False
+        return None
 
 
 def notebook_strings(node):
@@ -102,6 +108,10 @@ def notebook_strings(node):
     if isinstance(node, str):
         yield node
     elif isinstance(node, list):
+        strings = [item for item in node if isinstance(item, str)]
+        if strings and len(strings) == len(node):     # a cell's source, line by line: one text
+            yield "".join(strings)
+            return
         for item in node:
             yield from notebook_strings(item)
     elif isinstance(node, dict):
@@ -109,15 +119,30 @@ def notebook_strings(node):
             yield from notebook_strings(item)
 
 
-def leftover_solutions(directory, solution_lines):
-    """Every `path:line: text` in any file under `directory` that contains one of `solution_lines`
-    (whitespace-collapsed code lines); notebooks are read cell by cell, binaries as Latin-1 text."""
-    if not solution_lines:
+def leaks_in(text, pattern):
+    """(line number, statement) of each match of `pattern` in `text`, compared without whitespace."""
+    squeezed, line_of, line = [], [], 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        if not char.isspace():
+            squeezed.append(char)
+            line_of.append(line)
+    return [(line_of[m.start()], m.group()) for m in pattern.finditer("".join(squeezed))]
+
+
+def find_leaks(directory, statements):
+    """Every `path:line: statement` where a text file under `directory` (Python, Markdown, notebooks,
+    anything) holds one of `statements`, whitespace ignored, even across lines. Notebooks are read
+    string by string (sources, outputs), as their JSON escapes quotes and newlines."""
+    if not statements:
         return []
-    pattern = solution_pattern(solution_lines)
+    pattern = solution_pattern(statements)
     found = []
     for path in sorted(p for p in Path(directory).rglob("*") if p.is_file()):
-        text, _ = text_of(path)
+        text = text_of(path)
+        if text is None:
+            continue
         texts = [text]
         if path.suffix == ".ipynb":
             try:
@@ -125,15 +150,13 @@ def leftover_solutions(directory, solution_lines):
             except ValueError:
                 pass
         for chunk in texts:
-            for number, line in enumerate(chunk.split("\n"), 1):
-                if pattern.search(" ".join(line.split())):
-                    found.append(f"{path.relative_to(directory)}:{number}: {line.strip()}")
+            found += [f"{path.relative_to(directory)}:{line}: {statement}" for line, statement in leaks_in(chunk, pattern)]
     return found
 
 
 def strip_lines(text, pattern):
     """`text` without the lines in which `pattern` finds a solution line."""
-    return "\n".join(line for line in text.split("\n") if not pattern.search(" ".join(line.split())))
+    return "\n".join(line for line in text.split("\n") if not pattern.search(squeeze(line)))
 
 
 def strip_notebook(text, pattern):
@@ -144,7 +167,7 @@ def strip_notebook(text, pattern):
         if isinstance(node, str):
             return strip_lines(node, pattern)
         if isinstance(node, list) and all(isinstance(item, str) for item in node):    # a source, line by line
-            return [item for item in node if not pattern.search(" ".join(item.split()))]
+            return [item for item in node if not pattern.search(squeeze(item))]
         if isinstance(node, list):
             return [clean(item) for item in node]
         if isinstance(node, dict):
@@ -158,8 +181,8 @@ def strip_copies(directory, package, pattern):
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         if path.suffix == ".py" and package in path.parents:
             continue
-        text, is_text = text_of(path)
-        if not is_text or not any(pattern.search(" ".join(line.split())) for line in text.split("\n")):
+        text = text_of(path)
+        if text is None or not any(pattern.search(squeeze(line)) for line in text.split("\n")):
             continue
         path.write_text(strip_notebook(text, pattern) if path.suffix == ".ipynb" else strip_lines(text, pattern))
 
@@ -208,11 +231,13 @@ def make_assignment(name, part_names, out, source=None):
         for path, file_regions in by_path.items():
             target = work / "minitrans" / path
             target.write_text(handout_source(target.read_text(), file_regions, removed))
-        solution = distinctive_lines(source / "minitrans", [regions[p] for p in removed])
+        solution = solution_statements(source / "minitrans", [regions[p] for p in removed])
         strip_copies(work, work / "minitrans", solution_pattern(solution))
-        leftovers = leftover_solutions(work, solution)
-        if leftovers:
-            raise RuntimeError("a removed solution survived in the handout: " + "; ".join(leftovers[:5]))
+        leaks = find_leaks(work, solution)
+        if leaks:
+            raise LeakError(f"the handout would hold {len(leaks)} statement(s) of a removed solution, so it "
+                            "is not written (name the file's function as a place of the part in "
+                            "minitrans/course/parts.py, or rewrite it): " + "; ".join(leaks[:5]))
         atomic_write_json(work / ASSIGNMENT_FILE, {"name": name, "parts": [p.name for p in parts]})
         atomic_write_text(work / "HANDOUT.md", handout_readme(name, parts))
         if out.exists():

@@ -7,13 +7,11 @@ named by the part, by a call to the reference of the same name (the student's co
 """
 import ast
 import functools
-import io
-import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-MIN_DISTINCTIVE = 12          # a solution line shorter than this (`return dx`) says nothing by itself
+MIN_STATEMENT = 12            # a statement shorter than this (`dx=-g`) says nothing by itself
 
 
 @dataclass(frozen=True)
@@ -90,34 +88,36 @@ def package_regions(package):
     return regions
 
 
-@functools.lru_cache(maxsize=512)
-def code_lines(source):
-    """Each line of Python source without its comment, whitespace collapsed (a tuple; remembered, since
-    every handout and scan reads the same files)."""
-    lines = source.split("\n")
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type == tokenize.COMMENT:
-            row, col = token.start
-            lines[row - 1] = lines[row - 1][:col]
-    return tuple(" ".join(line.split()) for line in lines)
+def computes(node):
+    """True for a statement that computes something (an operator or a call), not plumbing such as
+    `p = cache`, `return dx` or `pass`, which give nothing away."""
+    return any(isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare, ast.BoolOp, ast.AugAssign))
+               for n in ast.walk(node))
 
 
-def distinctive_lines(package, regions):
-    """The code lines of the given regions that occur nowhere else in the package's Python source, not
-    even inside a longer line: what no handout without those regions may contain. Lines shorter than
-    MIN_DISTINCTIVE are left out."""
+def squeeze(text):
+    """`text` without any whitespace: how statements are compared, so that layout cannot hide one."""
+    return "".join(text.split())
+
+
+@functools.lru_cache(maxsize=256)
+def region_statements(source, begin, end):
+    """The simple statements (assignments, returns, calls; not the headers of if/for) on the lines
+    between begin and end (0-based marker lines) of `source` that compute something, whitespace removed."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.stmt) and begin < node.lineno - 1 < end and computes(node)
+                and not isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.FunctionDef))):
+            text = squeeze(ast.get_source_segment(source, node))
+            if len(text) >= MIN_STATEMENT:
+                found.add(text)
+    return frozenset(found)
+
+
+def solution_statements(package, regions):
+    """Every statement of the given regions that no handout without them may contain anywhere."""
     package = Path(package)
-    removed, kept = set(), set()
-    by_path = {}
+    found = set()
     for region in regions:
-        by_path.setdefault(region.path, []).append(region)
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package).as_posix()
-        lines = code_lines(path.read_text())
-        inside = set()
-        for region in by_path.get(relative, ()):
-            inside.update(range(region.begin + 1, region.end))
-            removed.update(lines[i] for i in range(region.begin + 1, region.end))
-        kept.update(line for i, line in enumerate(lines) if i not in inside)
-    kept_text = "\n".join(kept)
-    return {line for line in removed if len(line) >= MIN_DISTINCTIVE and line not in kept_text}
+        found |= region_statements((package / region.path).read_text(), region.begin, region.end)
+    return found

@@ -32,10 +32,13 @@ def gelu_forward(x, approximate="none"):
 def gelu_backward(dout, cache):
     """dout: (...) -> dx: (...)."""
     ### BEGIN SOLUTION
-    x, s, kind = cache
+    x, s, kind = cache                              # x: (...); s: tanh(u) or Phi(x) from the forward
     if kind == "tanh":
+        # in the forward pass out = 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3); the product
+        # rule gives 0.5 (1 + tanh u) + 0.5 x tanh'(u) du/dx, with tanh'(u) = 1 - tanh(u)^2
         du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
         return dout * (0.5 * (1.0 + s) + 0.5 * x * (1.0 - s * s) * du)
+    # out = x Phi(x): the product rule gives Phi(x) + x phi(x), phi the normal density (Phi's derivative)
     pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
     return dout * (s + x * pdf)
     ### END SOLUTION

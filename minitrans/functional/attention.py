@@ -81,17 +81,21 @@ def attention_forward(q, k, v, mask=None, causal=False, bias=None, dropout_p=0.0
 
 def attention_backward(dout, cache):
     """dout: (B, H, Tq, Dv) -> dq, dk, dv (shapes of q, k, v), dbias (shape of bias, or None)."""
-    ### BEGIN SOLUTION
     q, k, v, probs, keep = cache["q"], cache["k"], cache["v"], cache["probs"], cache["keep"]
     scale = q.dtype.type(cache["scale"])
-    dropped = probs if keep is None else probs * keep
-    dv = dropped.swapaxes(-1, -2) @ dout
-    dprobs = dout @ v.swapaxes(-1, -2)
-    if keep is not None:
+    dropped = probs if keep is None else probs * keep        # (B, H, Tq, Tk): the weights that multiplied v
+    ### BEGIN SOLUTION
+    # in the forward pass out = dropped @ v, so (as for a linear layer)
+    dv = dropped.swapaxes(-1, -2) @ dout            # (B, H, Tk, Dv)
+    dprobs = dout @ v.swapaxes(-1, -2)              # (B, H, Tq, Tk), the gradient at dropped
+    if keep is not None:                            # dropped = probs * keep: the dropped entries get 0
         dprobs = dprobs * keep
-    dscores = softmax_backward(dprobs, probs)
-    dq = (dscores @ k) * scale
-    dk = (dscores.swapaxes(-1, -2) @ q) * scale
+    # probs = softmax(scores) row by row; masked entries have probs 0, so they get no gradient
+    dscores = softmax_backward(dprobs, probs)       # (B, H, Tq, Tk)
+    # scores = (q @ k^T) * scale + bias: a product of two inputs, each gets dscores times the other
+    dq = (dscores @ k) * scale                      # (B, H, Tq, D)
+    dk = (dscores.swapaxes(-1, -2) @ q) * scale     # (B, H, Tk, D)
+    # the bias was broadcast to the scores' shape: sum dscores back over the axes it was broadcast along
     dbias = None if cache["bias_shape"] is None else sum_to_shape(dscores, cache["bias_shape"])
     return dq, dk, dv, dbias
     ### END SOLUTION

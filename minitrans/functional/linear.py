@@ -24,9 +24,11 @@ def linear_backward(dout, cache):
     x, W, has_bias = cache
     x2 = x.reshape(-1, x.shape[-1])                 # (rows, in)
     d2 = dout.reshape(-1, dout.shape[-1])           # (rows, out)
-    dx = (d2 @ W.T).reshape(x.shape)
-    dW = x2.T @ d2
-    db = d2.sum(axis=0) if has_bias else None
+    # in the forward pass out[r, o] = sum_i x2[r, i] W[i, o] + b[o], so each of the three gets dout
+    # times what multiplied it there:
+    dx = (d2 @ W.T).reshape(x.shape)                # dx[r, i] = sum_o dout[r, o] W[i, o]: (rows, in)
+    dW = x2.T @ d2                                  # dW[i, o] = sum_r x2[r, i] dout[r, o]: W is used by every row
+    db = d2.sum(axis=0) if has_bias else None       # b is added to every row: the rows' gradients add up
     return dx, dW, db
     ### END SOLUTION
 

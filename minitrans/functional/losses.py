@@ -37,13 +37,15 @@ def cross_entropy_forward(logits, targets, ignore_index=-100):
 
 def cross_entropy_backward(dloss, cache):
     """dloss: float (usually 1.0) -> dlogits: same shape as logits."""
+    logp, flat_t, keep, n, shape = cache         # logp: (N, V), flat_t: (N,), keep: (N,) bool, n = keep.sum()
+    rows = np.nonzero(keep)[0]                   # the rows whose target counts
     ### BEGIN SOLUTION
-    logp, flat_t, keep, n, shape = cache
-    d = np.exp(logp)
-    rows = np.nonzero(keep)[0]
+    # in the forward pass loss = -(1/n) sum over kept rows of logp[row, target], and
+    # d(logp[t])/d(logit_j) = delta_tj - softmax_j, so a kept row's gradient is softmax - onehot(target)
+    d = np.exp(logp)                                # softmax: (N, V)
     d[rows, flat_t[rows]] -= 1.0
-    d[~keep] = 0.0
-    d *= dloss / max(n, 1)
+    d[~keep] = 0.0                                  # an ignored target adds nothing to the loss
+    d *= dloss / max(n, 1)                          # the mean over the n kept rows, times the upstream gradient
     return d.reshape(shape)
     ### END SOLUTION
 

@@ -19,11 +19,17 @@ def layernorm_forward(x, gamma, beta, eps=1e-5):
 def layernorm_backward(dout, cache):
     """dout: (..., C) -> dx: (..., C), dgamma: (C,), dbeta: (C,)."""
     ### BEGIN SOLUTION
-    xhat, rstd, gamma = cache
+    xhat, rstd, gamma = cache                       # xhat: (..., C), rstd: (..., 1), gamma: (C,)
     C = xhat.shape[-1]
+    # in the forward pass out = xhat * gamma + beta, with gamma and beta shared by every row, so their
+    # gradients are sums over the rows: (C,) each
     dgamma = (dout * xhat).reshape(-1, C).sum(axis=0)
     dbeta = dout.reshape(-1, C).sum(axis=0)
-    dxhat = dout * gamma
+    dxhat = dout * gamma                            # and the gradient at xhat: (..., C)
+    # xhat = (x - mean) * rstd, and both mean and rstd depend on every x of the row, so dx has three terms:
+    #   directly through x:   rstd * dxhat
+    #   through the mean:     d(mean)/dx = 1/C for each x, giving -rstd * mean(dxhat)
+    #   through rstd:         d(rstd)/dx = -rstd**2 * xhat / C, giving -rstd * xhat * mean(dxhat * xhat)
     dx = rstd * (dxhat - dxhat.mean(axis=-1, keepdims=True)
                  - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
     return dx, dgamma, dbeta
@@ -45,9 +51,15 @@ def rmsnorm_forward(x, gamma, eps=1e-6):
 
 def rmsnorm_backward(dout, cache):
     """dout: (..., C) -> dx: (..., C), dgamma: (C,)."""
-    xhat, rrms, gamma = cache
+    ### BEGIN SOLUTION
+    xhat, rrms, gamma = cache                       # xhat: (..., C), rrms: (..., 1), gamma: (C,)
     C = xhat.shape[-1]
+    # in the forward pass out = xhat * gamma with gamma shared by every row: its gradient sums the rows
     dgamma = (dout * xhat).reshape(-1, C).sum(axis=0)
-    dxhat = dout * gamma
+    dxhat = dout * gamma                            # (..., C)
+    # xhat = x * rrms, where rrms depends on every x of the row (there is no mean): two terms,
+    #   directly through x:   rrms * dxhat
+    #   through rrms:         d(rrms)/dx = -rrms**2 * xhat / C, giving -rrms * xhat * mean(dxhat * xhat)
     dx = rrms * (dxhat - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
     return dx, dgamma
+    ### END SOLUTION

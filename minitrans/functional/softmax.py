@@ -25,9 +25,13 @@ def softmax_forward(x, mask=None):
 
 
 def softmax_backward(dout, cache):
-    """dout: (..., N) -> dx: (..., N);  dx = p * (dout - sum(dout * p))."""
+    """dout: (..., N), the gradient at p -> dx: (..., N), the gradient at x (0 at masked entries)."""
     ### BEGIN SOLUTION
-    p = cache
+    p = cache                                       # (..., N), the forward's output
+    # in the forward pass p_i = e^x_i / sum_j e^x_j, so dp_i/dx_k = p_i (delta_ik - p_k): every output
+    # of a row depends on every input of it. The chain rule sums over the outputs i:
+    #   dx_k = sum_i dout_i p_i (delta_ik - p_k) = p_k (dout_k - sum_i dout_i p_i)
+    # A masked entry has p_k = 0, so its gradient is 0 too.
     return p * (dout - (dout * p).sum(axis=-1, keepdims=True))
     ### END SOLUTION
 

@@ -5,9 +5,8 @@ tests/test_optim.py proves they agree). In NumPy the update walks each parameter
 arrays about ten times (m, v, the square root, the division, ...); here each
 element of p, grad, m and v is read once and written once.
 
-One loop handles both forms of weight decay:
-    Adam (L2):        g = grad + l2 * p          (shrink = 1)
-    AdamW (decoupled): p = p * shrink, shrink = 1 - lr * decay   (l2 = 0)
+One loop handles both forms of weight decay: `l2` (Adam's, on the gradient; 0 for AdamW)
+and `shrink` (AdamW's factor on p; 1 for Adam).
 """
 import numpy as np
 from numba import njit
@@ -21,8 +20,8 @@ from .softmax import KERNEL_DTYPES
 def adam_rows(p, grad, m, v, l2, shrink, beta1, beta2, step_size, inv_sqrt_bias2, eps):
     """One Adam step, element by element, in place on p, m and v.  p, grad, m, v: (N,).
 
-    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= step_size * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-    with g = grad + l2 * p and p first multiplied by shrink; step_size = lr / (1 - b1^t).
+    l2, shrink: the two forms of weight decay (module docstring); step_size, inv_sqrt_bias2: the
+    learning rate and the second moment's bias correction of this step, as adam_step computes them.
     """
     ### BEGIN SOLUTION
     one = p.dtype.type(1.0)

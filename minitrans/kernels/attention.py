@@ -3,14 +3,9 @@ minitrans.functional.attention (read that first; tests/test_kernels.py proves th
 
 The matrix products stay with BLAS, and everything between two products (scale,
 bias, mask, softmax, dropout and their backward, most of the reference's time) is
-one Numba row kernel, working in place on the product's output:
-
-    forward:  scores = q k^T  (BLAS)
-              probs  = softmax(scores * scale + bias, mask, causal)   (attention_part_softmax)
-              out    = (probs * keep) v  (BLAS)
-    backward: dv = (probs * keep)^T dout,  dprobs = dout v^T  (BLAS)
-              dscores = probs * (g - sum(g * probs)), g = dprobs * keep   (attention_part_softmax_backward)
-              dq = dscores k * scale,  dk = dscores^T q * scale  (BLAS)
+one Numba row kernel, working in place on the product's output: in the forward,
+attention_part_softmax between q k^T and the product with v; in the backward,
+attention_part_softmax_backward between the two products on each side of it.
 
 Each pass works on one part of the batch (or of the heads) at a time, and the
 parts run in parallel, one per core (threads.run_parts): products and kernels

@@ -54,7 +54,8 @@ def cross_entropy_grad_row(logp, targets, keep, scale, d, i):
 
 @row_kernel
 def cross_entropy_grad_rows(logp, targets, keep, scale, d):
-    """d = scale * (exp(logp) - onehot(target)) on kept rows, 0 on ignored ones.  logp, d: (N, V)."""
+    """d: (N, V), the gradient of the loss (scaled by `scale`) with respect to the logits of each row,
+    0 on ignored rows.  logp: (N, V) log-probabilities, targets: (N,), keep: (N,) bool."""
     for i in prange(logp.shape[0]):
         cross_entropy_grad_row(logp, targets, keep, scale, d, i)
 

@@ -103,7 +103,7 @@ def gelu_tanh_at(x, out, s, i):
 
 @njit
 def gelu_erf_backward_at(dout, x, s, dx, i):
-    """dx = dout (Phi(x) + x phi(x)), phi(x) = e**(-x**2 / 2) / sqrt(2 pi), at element i."""
+    """dx[i] from dout[i], x[i] and the forward's s[i] = Phi(x[i]) (exact form), at element i."""
     ### BEGIN SOLUTION
     v = x[i]
     half, inv_sqrt_2pi = x.dtype.type(0.5), x.dtype.type(INV_SQRT_2PI)
@@ -113,7 +113,7 @@ def gelu_erf_backward_at(dout, x, s, dx, i):
 
 @njit
 def gelu_tanh_backward_at(dout, x, s, dx, i):
-    """dx = dout (0.5 (1 + s) + 0.5 x (1 - s^2) du/dx), at element i."""
+    """dx[i] from dout[i], x[i] and the forward's s[i] = tanh(u) (tanh form), at element i."""
     ### BEGIN SOLUTION
     one, half = x.dtype.type(1.0), x.dtype.type(0.5)
     v, t = x[i], s[i]

@@ -144,9 +144,9 @@ def attention_part_softmax(scores, mask, bias, scale, causal):
 @njit(inline="always")
 def softmax_backward_row(row, dprobs, probs, keep, dx):
     """One row of softmax_backward_rows: row = (b * H + h) * Tq + i."""
-    ### BEGIN SOLUTION
     B, H, Tq, Tk = probs.shape
     b, h, i = row // (H * Tq), (row // Tq) % H, row % Tq
+    ### BEGIN SOLUTION
     g, p, out = dprobs[b, h, i], probs[b, h, i], dx[b, h, i]
     k_row = keep[pick(b, keep.shape[0]), pick(h, keep.shape[1]), pick(i, keep.shape[2])]
     dot = p.dtype.type(0.0)
@@ -159,7 +159,8 @@ def softmax_backward_row(row, dprobs, probs, keep, dx):
 
 @row_kernel
 def softmax_backward_rows(dprobs, probs, keep, dx):
-    """dx = p * (g - sum(g * p)) with g = dprobs * keep, row by row; dx may be dprobs itself.
+    """dx: the gradient at softmax's input, given the gradient dprobs * keep at its output, row by row;
+    dx may be dprobs itself.
 
     dprobs, probs, dx: (B, H, Tq, Tk); keep: (b, h, q, Tk) with b, h, q each 1 or full
     (the dropout keep-mask, or ones).
@@ -225,7 +226,7 @@ def softmax_forward(x, mask=None):
 
 
 def softmax_backward(dout, cache):
-    """dout: (..., N) -> dx: (..., N);  dx = p * (dout - sum(dout * p))."""
+    """dout: (..., N) -> dx: (..., N)."""
     ### BEGIN SOLUTION
     p = cache
     if p.dtype not in KERNEL_DTYPES or p.ndim == 0 or getattr(dout, "dtype", None) != p.dtype \

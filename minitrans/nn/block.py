@@ -67,9 +67,11 @@ class CrossAttentionResidual(Residual):
 
     def backward(self, dout, cache):
         """dout: (B, T, C) -> dx: (B, T, C), dcontext: (B, S, C)."""
+        ### BEGIN SOLUTION
         dout, dh = self.into_sublayer_backward(dout, cache)
         dh, dcontext = self.sublayer.backward(dh, cache["sublayer"])
         return self.out_of_sublayer_backward(dout, dh, cache), dcontext
+        ### END SOLUTION
 
 
 class TransformerBlock(Module):
@@ -146,9 +148,11 @@ class CrossAttentionBlock(TransformerBlock):
 
     def backward(self, dout, cache):
         """dout: (B, T, C) -> dx: (B, T, C), dcontext: (B, S, C)."""
+        ### BEGIN SOLUTION
         dh = self.ffn.backward(dout, cache["ffn"])
         dh, dcontext = self.cross_attn.backward(dh, cache["cross_attn"])
         return self.self_attn.backward(dh, cache["self_attn"]), dcontext
+        ### END SOLUTION
 
     @staticmethod
     def cross_attention_map(cache):
