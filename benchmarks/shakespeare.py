@@ -109,8 +109,8 @@ def run_minitrans(seed, corpus, vocab_size, extra_batches):
     from minitrans.train import TrainConfig
     r = RECIPE
     cfg = TrainConfig(iters=r["iters"], eval_interval=r["iters"], seed=seed, progress=False)
-    model, tok, trainer = pretrain_gpt(corpus, "char", "baby", batch_size=r["batch_size"], train_config=cfg,
-                                       seed=seed)
+    model, tok, trainer = pretrain_gpt(corpus=corpus, tokenizer="char", preset="baby",
+                                       batch_size=r["batch_size"], train_config=cfg, seed=seed)
     if tok.vocab_size != vocab_size:
         raise ValueError(f"minitrans's char tokenizer has {tok.vocab_size} ids, expected {vocab_size}")
     valn = None

@@ -6,12 +6,13 @@ import signal
 import sys
 
 from .files import make_directory
-from .recipes import bert, bert_finetune, gpt, gpt_finetune, lstm
+from .models import GPT, GPTConfig, LSTMConfig, LSTMLM
+from .recipes import bert, bert_finetune, causal_lm, gpt, gpt_finetune, lstm
 from .recipes.runs import default_out_dir, defaults_of
 from .tuning import tune_cpu
 
 # The TrainConfig fields a pretraining run takes from the command line; those not given keep
-# the recipe's value (recipes/gpt.py and recipes/bert.py own them, in default_train_config).
+# the recipe's value (recipes/causal_lm.py and recipes/bert.py own them, in default_train_config).
 RUN_FIELDS = ("lr", "min_lr", "warmup", "grad_accum", "eval_interval", "checkpoint_interval", "seed")
 
 
@@ -86,21 +87,20 @@ def add_lm_options(p, d, block_help):
 def add_pretrain(sub):
     p = sub.add_parser("pretrain", help="pretrain a model family on a corpus")
     fam = p.add_subparsers(dest="family", required=True)
-    d = defaults_of(gpt.pretrain_gpt)
+    d = defaults_of(causal_lm.pretrain_causal_lm)
     g = fam.add_parser("gpt", help="next-token prediction")
     add_lm_options(g, d, "default: the preset's")
     g.add_argument("--grad-accum", type=positive_int, default=None,
                    help="batches per optimizer step; default: the recipe's")
     g.add_argument("--dropout", type=float, default=0.0)
-    add_run_options(g, "gpt", gpt.default_train_config)
-    g.set_defaults(handler=run_pretrain_lm, pretrain=gpt.pretrain_gpt)
-    d = defaults_of(lstm.pretrain_lstm)
+    add_run_options(g, "gpt", causal_lm.default_train_config)
+    g.set_defaults(handler=run_pretrain_lm, model_class=GPT, config_class=GPTConfig)
     r = fam.add_parser("lstm", help="next-token prediction with an LSTM (--reverse: right to left, ELMo's backward LM)")
     add_lm_options(r, d, "training window; default: the preset's")
     r.add_argument("--reverse", action="store_true", help="read the corpus right to left (a backward LM)")
     r.add_argument("--dropout", type=float, default=0.0)
-    add_run_options(r, "lstm", gpt.default_train_config)
-    r.set_defaults(handler=run_pretrain_lm, pretrain=lstm.pretrain_lstm)
+    add_run_options(r, "lstm", causal_lm.default_train_config)
+    r.set_defaults(handler=run_pretrain_lm, model_class=LSTMLM, config_class=LSTMConfig)
     d = defaults_of(bert.pretrain_bert)
     b = fam.add_parser("bert", help="masked LM (80/10/10) + next sentence prediction on sentence pairs")
     b.add_argument("--corpus", default=d["corpus"], help="toyworld, or a text file: a sentence a line, "
@@ -129,16 +129,16 @@ def run_pretrain_bert(args):
 
 
 def run_pretrain_lm(args):
-    """`pretrain gpt` and `pretrain lstm`: args.pretrain is the family's recipe (--reverse is the LSTM's only)."""
-    out, cfg = run_config(args, gpt.default_train_config, args.family)
+    """`pretrain gpt` and `pretrain lstm`: pretrain_causal_lm with the family's model (--reverse is the LSTM's only)."""
+    out, cfg = run_config(args, causal_lm.default_train_config, args.family)
     overrides = {"dropout": args.dropout}
     if args.block_size is not None:
         overrides["block_size"] = args.block_size
     if getattr(args, "reverse", False):
         overrides["reverse"] = True
-    model, tok, trainer = args.pretrain(args.corpus, args.tokenizer, args.preset, batch_size=args.batch_size,
-                                        vocab_size=args.vocab_size, resume=args.resume, train_config=cfg,
-                                        **overrides)
+    model, tok, trainer = causal_lm.pretrain_causal_lm(
+        args.model_class, args.config_class, corpus=args.corpus, tokenizer=args.tokenizer, preset=args.preset,
+        batch_size=args.batch_size, vocab_size=args.vocab_size, resume=args.resume, train_config=cfg, **overrides)
     print_run_summary(trainer, out)
     return 0
 

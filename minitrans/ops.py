@@ -86,9 +86,11 @@ def use_backend(name):
 REFERENCES = {name: getattr(functional, name) for name in functional.__all__}
 
 
-def dispatched(name):
-    """ops.<name>: the reference function itself, or a function that picks, at each call, the entry
-    of KERNELS or of REFERENCES by the backend."""
+def dispatched(reference):
+    """ops.<name> for the reference function of minitrans.functional with that name: the reference
+    itself, or (for a name in KERNELS) a function that picks, at each call, the entry of KERNELS or
+    of REFERENCES by the backend."""
+    name = reference.__name__
     if name not in KERNELS:
         return REFERENCES[name]
 
@@ -98,6 +100,43 @@ def dispatched(name):
     return op
 
 
-globals().update({name: dispatched(name) for name in functional.__all__})
+# Every operation, one line each, so that an editor's go-to-definition on ops.<name> lands here and,
+# one step further, on the reference in minitrans/functional/ (whose signature and docstring it has).
+# tests/test_kernels.py checks that every public name of ops is written out in this file.
+# linear and embedding
+linear_forward = dispatched(functional.linear_forward)
+linear_backward = dispatched(functional.linear_backward)
+embedding_forward = dispatched(functional.embedding_forward)
+embedding_backward = dispatched(functional.embedding_backward)
+# norms
+layernorm_forward = dispatched(functional.layernorm_forward)
+layernorm_backward = dispatched(functional.layernorm_backward)
+rmsnorm_forward = dispatched(functional.rmsnorm_forward)
+rmsnorm_backward = dispatched(functional.rmsnorm_backward)
+# activations and dropout
+gelu_forward = dispatched(functional.gelu_forward)
+gelu_backward = dispatched(functional.gelu_backward)
+relu_forward = dispatched(functional.relu_forward)
+relu_backward = dispatched(functional.relu_backward)
+tanh_forward = dispatched(functional.tanh_forward)
+tanh_backward = dispatched(functional.tanh_backward)
+dropout_forward = dispatched(functional.dropout_forward)
+dropout_backward = dispatched(functional.dropout_backward)
+erf = dispatched(functional.erf)
+# softmax and losses
+softmax_forward = dispatched(functional.softmax_forward)
+softmax_backward = dispatched(functional.softmax_backward)
+log_softmax_forward = dispatched(functional.log_softmax_forward)
+log_softmax_backward = dispatched(functional.log_softmax_backward)
+cross_entropy_forward = dispatched(functional.cross_entropy_forward)
+cross_entropy_backward = dispatched(functional.cross_entropy_backward)
+mse_forward = dispatched(functional.mse_forward)
+mse_backward = dispatched(functional.mse_backward)
+# attention
+attention_forward = dispatched(functional.attention_forward)
+attention_backward = dispatched(functional.attention_backward)
+causal_mask = dispatched(functional.causal_mask)
+# the optimizer's update
+adam_step = dispatched(functional.adam_step)
 
 __all__ = ["BACKENDS", "KERNELS", "REFERENCES", "set_backend", "get_backend", "use_backend", *functional.__all__]

@@ -34,7 +34,7 @@ from .tuning import tune_cpu
 @dataclass
 class TrainConfig:
     """Settings of one training run (the defaults are the classic CPU baby-GPT recipe, which
-    minitrans.recipes.gpt uses as they are; other recipes state their own in a train_config())."""
+    minitrans.recipes.causal_lm uses as they are; other recipes state their own in a train_config())."""
 
     iters: int = 2000
     lr: float = 1e-3

@@ -13,7 +13,8 @@ import pytest
 
 from minitrans.checkpoint import load_checkpoint
 from minitrans.cli import main
-from minitrans.recipes.gpt import build_tokenizer, pretrain_gpt
+from minitrans.recipes.causal_lm import build_tokenizer
+from minitrans.recipes.gpt import pretrain_gpt
 from minitrans.tokenizers import tokenizer_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
@@ -165,7 +166,7 @@ def error_runs(tmp_path_factory):
     (folder / "corpus.txt").write_text(TEXT)
     (folder / "short.txt").write_text(SHORT)
     (folder / "a_file").write_text("not a directory")
-    pretrain_gpt(str(folder / "corpus.txt"), "char", "nano", iters=2, out_dir=str(folder / "char_run"), progress=False)
+    pretrain_gpt(corpus=str(folder / "corpus.txt"), tokenizer="char", preset="nano", iters=2, out_dir=str(folder / "char_run"), progress=False)
     (folder / "edited.txt").write_text(TEXT + "Zounds!\n")
     runs = {name: start_cli(args, folder) for name, (args, _) in error_cases().items()}
     return {name: (run.wait(timeout=300), *run.communicate()) for name, run in runs.items()}
@@ -182,13 +183,13 @@ def test_bad_input_gets_one_line_naming_what_is_expected(error_runs, name):
 def test_resume_keeps_the_tokenizer_of_the_checkpoint(tmp_path):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(TEXT)
-    _, tok, _ = pretrain_gpt(str(corpus), "bpe", "nano", iters=2, vocab_size=280, out_dir=str(tmp_path / "r"),
-                             progress=False)
+    _, tok, _ = pretrain_gpt(corpus=str(corpus), tokenizer="bpe", preset="nano", iters=2, vocab_size=280,
+                             out_dir=str(tmp_path / "r"), progress=False)
     edited = "the rain in spain stays mainly in the plain.\n" * 60
     corpus.write_text(edited)
     assert build_tokenizer("bpe", edited, 280).to_dict() != tok.to_dict()    # retraining would renumber the ids
-    _, resumed_tok, trainer = pretrain_gpt(str(corpus), "bpe", "nano", iters=4, out_dir=str(tmp_path / "r"),
-                                           resume=True, progress=False)
+    _, resumed_tok, trainer = pretrain_gpt(corpus=str(corpus), tokenizer="bpe", preset="nano", iters=4,
+                                           out_dir=str(tmp_path / "r"), resume=True, progress=False)
     assert resumed_tok.to_dict() == tok.to_dict() and trainer.step == 4
     assert tokenizer_from_dict(load_checkpoint(tmp_path / "r" / "checkpoint.safetensors").tokenizer).to_dict() == \
         tok.to_dict()

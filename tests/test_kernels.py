@@ -2,6 +2,7 @@
 
 Also run with NUMBA_DISABLE_JIT=1 (the kernels then run as plain Python): shapes stay tiny.
 """
+import ast
 import copy
 import json
 import os
@@ -465,6 +466,32 @@ def test_the_numpy_backend_trains_with_the_reference_only(backend, monkeypatch):
     loss, dlogits, cache = model.loss(ids, ids)
     with pytest.raises(NotImplementedError, match="write layernorm_backward"):
         model.backward(dlogits, cache)
+
+
+def module_level_names(path):
+    """The names a module defines at its top level (def, class, assignment, import), read from its source."""
+    names = set()
+    for node in ast.parse(Path(path).read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def test_every_public_name_of_ops_is_written_in_its_source():
+    """Go-to-definition on ops.<name> finds a line of minitrans/ops.py: nothing is injected at run time,
+    and the operations are exactly minitrans.functional's, each the reference or its dispatcher."""
+    from minitrans import functional
+    defined = module_level_names(REPO / "minitrans" / "ops.py")
+    assert set(ops.__all__) <= defined, sorted(set(ops.__all__) - defined)
+    public = {name for name in vars(ops) if not name.startswith("_")}
+    assert public <= defined, sorted(public - defined)
+    assert set(functional.__all__) <= defined
+    for name in functional.__all__:
+        assert getattr(ops, name) is getattr(functional, name) or name in ops.KERNELS, name
 
 
 def test_set_backend_rejects_unknown_names(backend):

@@ -17,7 +17,7 @@ from minitrans.data.toyworld.io import (DEFAULT_CONFIG, load_corpus, load_probes
                                         write_dataset)
 from minitrans.data.toyworld.probes import PHENOMENA
 from minitrans.data.toyworld.tasks import TASKS, task_info
-from minitrans.recipes.gpt import line_starts
+from minitrans.recipes.causal_lm import line_starts
 from minitrans.recipes.shipped import load_shipped
 
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"

@@ -11,7 +11,7 @@ from minitrans.data.objectives import random_windows
 from minitrans.models import GPT, GPTConfig
 from minitrans.checkpoint import load_checkpoint, save_checkpoint
 from minitrans.plot import plot_history
-from minitrans.recipes.gpt import lm_step
+from minitrans.recipes.causal_lm import lm_step
 from minitrans.train import Interrupted, Trainer, TrainConfig
 
 STREAM = np.array([int(c) for c in "0123456789" * 40 + "9876543210" * 40])

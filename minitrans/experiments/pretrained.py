@@ -30,8 +30,8 @@ FINETUNING_LEARNING_RATES = {"gpt": 2e-3, "lstm": 1e-2, "bert": 1e-3}
 
 def causal_lm_train_config(family, out, progress, seed, quick, iters=STEPS, **changes):
     """The TrainConfig of the GPT and LSTM pretraining: lr LEARNING_RATES[family], cosine-decayed to a
-    tenth, the rest the baby-GPT recipe's (recipes.gpt.default_train_config); `changes` replace any."""
-    from ..recipes.gpt import default_train_config
+    tenth, the rest the baby-GPT recipe's (recipes.causal_lm.default_train_config); `changes` replace any."""
+    from ..recipes.causal_lm import default_train_config
     lr = LEARNING_RATES[family]
     settings = {"lr": lr, "min_lr": lr / 10, "eval_interval": 500, "eval_iters": 10, **(QUICK if quick else {}),
                 **changes}
@@ -48,7 +48,7 @@ def pretrain_gpt_recipe(out, progress=True, seed=0, quick=False, resume=False, o
     cfg = causal_lm_train_config("gpt", out, progress, seed, quick,
                                  **({"eval_interval": eval_interval} if eval_interval else {}))
     settings = {"preset": "baby", "batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
-    return pretrain_gpt("toyworld", "bpe", train_config=cfg, seed=seed, resume=resume, on_evaluate=on_evaluate,
+    return pretrain_gpt(corpus="toyworld", tokenizer="bpe", train_config=cfg, seed=seed, resume=resume, on_evaluate=on_evaluate,
                         **settings)
 
 
@@ -56,7 +56,7 @@ def _lstm(out, progress, seed, quick, resume, **options):
     from ..recipes.lstm import pretrain_lstm
     cfg = causal_lm_train_config("lstm", out, progress, seed, quick)
     settings = {"batch_size": 16, "vocab_size": 600, "block_size": 64, **options}
-    return pretrain_lstm("toyworld", "bpe", "baby", train_config=cfg, seed=seed, resume=resume, **settings)
+    return pretrain_lstm(corpus="toyworld", tokenizer="bpe", preset="baby", train_config=cfg, seed=seed, resume=resume, **settings)
 
 
 def _lstm_backward(out, progress, seed, quick, resume, **options):

@@ -7,7 +7,8 @@ from ..models import GPT, GPTConfig, LMForClassification, resize_token_embedding
 from ..data.gpt_inputs import make_batch
 from .corpora import toyworld_tokenizer
 from .finetune import finetune, label_of, load_splits
-from .gpt import build_tokenizer, load_pretrained
+from .causal_lm import build_tokenizer
+from .runs import load_pretrained
 
 KIND = {"sentiment": "single", "acceptability": "single", "paraphrase": "pair", "entailment": "pair",
         "similarity": "similarity", "multiple_choice": "choice"}
@@ -22,10 +23,10 @@ def train_bpe(text, vocab_size):
 def prepare_gpt(checkpoint=None, preset="baby", vocab_size=600, seed=0):
     """A pretrained GPT and tokenizer from `checkpoint`, or (None) a fresh GPT with a BPE
     tokenizer trained on the toy world: the same model with no pretraining."""
-    return prepare_lm(GPT, GPTConfig, checkpoint, preset, vocab_size, seed)
+    return prepare_lm(GPT, GPTConfig, checkpoint=checkpoint, preset=preset, vocab_size=vocab_size, seed=seed)
 
 
-def prepare_lm(model_class, config_class, checkpoint, preset, vocab_size, seed):
+def prepare_lm(model_class, config_class, *, checkpoint=None, preset="baby", vocab_size=600, seed=0):
     """prepare_gpt for any left-to-right LM class written by the recipes (GPT, LSTMLM)."""
     if checkpoint is not None:
         return load_pretrained(checkpoint, model_class, config_class)
@@ -69,8 +70,9 @@ def finetune_gpt(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None,
     """
     check_task(task)                       # before the tokenizer is trained
     gpt, tok = prepare_gpt(checkpoint, seed=seed)
-    return finetune_lm(gpt, tok, task, lm_weight, n_train, epochs, batch_size, lr, freeze_body, seed, progress, out_dir,
-                       n_eval, evals)
+    return finetune_lm(gpt, tok, task=task, lm_weight=lm_weight, n_train=n_train, epochs=epochs,
+                       batch_size=batch_size, lr=lr, freeze_body=freeze_body, seed=seed, progress=progress,
+                       out_dir=out_dir, n_eval=n_eval, evals=evals)
 
 
 def finetune_lm(model, tok, task="sentiment", lm_weight=0.5, n_train=None, epochs=3, batch_size=16, lr=5e-4,

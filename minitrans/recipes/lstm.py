@@ -5,17 +5,16 @@ model reading the corpus right to left). finetune_lstm is GPT's finetuning recip
 tokens, input transformations, head on the extract token, aux LM loss) on a pretrained LSTM.
 """
 from ..models import LSTMLM, LSTMConfig
-from .gpt import ITERS, load_pretrained, pretrain_causal_lm
+from .causal_lm import pretrain_causal_lm
 from .gpt_finetune import check_task, finetune_lm, prepare_lm
+from .runs import load_pretrained
 
 
-def pretrain_lstm(corpus="toyworld", tokenizer="char", preset="baby", iters=ITERS, batch_size=12,
-                  vocab_size=None, val_fraction=0.1, out_dir=None, resume=False, progress=True,
-                  train_config=None, reverse=False, **overrides):
-    """Pretrain an LSTM LM on a corpus with pretrain_gpt's loop and defaults (the same arguments);
-    reverse=True trains the backward LM. Returns (model, tokenizer, trainer)."""
-    return pretrain_causal_lm(LSTMLM, LSTMConfig, corpus, tokenizer, preset, iters, batch_size, vocab_size,
-                              val_fraction, out_dir, resume, progress, train_config, reverse=reverse, **overrides)
+def pretrain_lstm(**options):
+    """Pretrain an LSTM LM: pretrain_causal_lm(LSTMLM, LSTMConfig, **options), GPT's loop with its
+    options and defaults; an option that is not pretrain_causal_lm's is an LSTMConfig field
+    (reverse=True trains the backward LM). Returns (model, tokenizer, trainer)."""
+    return pretrain_causal_lm(LSTMLM, LSTMConfig, **options)
 
 
 def load_lstm(path):
@@ -26,7 +25,7 @@ def load_lstm(path):
 def prepare_lstm(checkpoint=None, preset="baby", vocab_size=600, seed=0):
     """A pretrained LSTM LM and tokenizer from `checkpoint`, or (None) a fresh one with a BPE
     tokenizer trained on the toy world: the same model with no pretraining."""
-    return prepare_lm(LSTMLM, LSTMConfig, checkpoint, preset, vocab_size, seed)
+    return prepare_lm(LSTMLM, LSTMConfig, checkpoint=checkpoint, preset=preset, vocab_size=vocab_size, seed=seed)
 
 
 def finetune_lstm(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None, epochs=3, batch_size=16,
@@ -37,5 +36,6 @@ def finetune_lstm(task="sentiment", checkpoint=None, lm_weight=0.5, n_train=None
     model, tok = prepare_lstm(checkpoint, seed=seed)
     if model.config.reverse:
         raise ValueError(f"checkpoint '{checkpoint}' holds a backward (right-to-left) LSTM LM; finetune a forward one")
-    return finetune_lm(model, tok, task, lm_weight, n_train, epochs, batch_size, lr, freeze_body, seed, progress,
-                       out_dir, n_eval, evals)
+    return finetune_lm(model, tok, task=task, lm_weight=lm_weight, n_train=n_train, epochs=epochs,
+                       batch_size=batch_size, lr=lr, freeze_body=freeze_body, seed=seed, progress=progress,
+                       out_dir=out_dir, n_eval=n_eval, evals=evals)

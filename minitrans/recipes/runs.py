@@ -1,5 +1,5 @@
 """What every recipe does around the Trainer: name the run directory, take the tokenizer of a
-run being resumed, run the trainer timed, and plot its loss curve."""
+run being resumed, run the trainer timed, plot its loss curve, and load the model it wrote."""
 from __future__ import annotations
 
 import inspect
@@ -53,3 +53,14 @@ def run_and_plot(trainer, resume=False, until=None):
         from ..plot import plot_history     # here, not at the top: matplotlib takes a second to import,
         plot_history(trainer.history, Path(trainer.cfg.out_dir) / "loss.png")   # which `--help` need not wait for
     return trainer
+
+
+def load_pretrained(path, model_class, config_class):
+    """A model of model_class (in eval mode) and its tokenizer from a checkpoint written by a recipe."""
+    ckpt = load_checkpoint(path)
+    if ckpt.model_type != model_class.__name__:
+        raise ValueError(f"checkpoint '{path}' holds a {ckpt.model_type}, expected a {model_class.__name__}")
+    model = model_class(config_class.from_dict(ckpt.config))
+    load_checkpoint(path, model)
+    model.eval()
+    return model, tokenizer_from_dict(ckpt.tokenizer)

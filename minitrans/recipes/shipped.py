@@ -19,7 +19,8 @@ from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data.toyworld.io import default_data_dir
 from ..kernels.threads import one_thread
 from .bert import default_train_config as bert_train_config, load_bert, pretrain_bert
-from .gpt import default_train_config as gpt_train_config, load_gpt, pretrain_gpt
+from .causal_lm import default_train_config as gpt_train_config
+from .gpt import load_gpt, pretrain_gpt
 
 FIRST_STEPS = 20          # training losses kept in the file, for the replay check
 RUN_ONLY = ("out_dir", "progress")   # TrainConfig fields that say where and how loudly, not what is trained
@@ -46,8 +47,8 @@ def gpt_recipe(until=None, progress=True):
     batch 16, the baby-GPT training settings, stopped at step `until` (None: the end of the schedule)
     -> (model, tokenizer, trainer)."""
     with one_thread():
-        return pretrain_gpt("toyworld", "bpe", "baby", batch_size=16, vocab_size=600, block_size=64,
-                            train_config=gpt_settings(progress), until=until)
+        return pretrain_gpt(corpus="toyworld", tokenizer="bpe", preset="baby", batch_size=16, vocab_size=600,
+                            block_size=64, train_config=gpt_settings(progress), until=until)
 
 
 def bert_recipe(until=None, progress=True):

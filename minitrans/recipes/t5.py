@@ -27,8 +27,7 @@ from ..tokenizers import WordPieceTokenizer
 from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
 from .finetune import score
-from .gpt import load_pretrained
-from .runs import CHECKPOINT_NAME, encode_for_resume, resumed_tokenizer, run_and_plot
+from .runs import CHECKPOINT_NAME, encode_for_resume, load_pretrained, resumed_tokenizer, run_and_plot
 
 N_SENTINELS = 100
 SPAN_CORRUPTION = "span_corruption"
