@@ -70,6 +70,7 @@ def test_python_dash_m_entry_point():
     assert result.returncode == 0 and "quickstart" in result.stdout
 
 
+@pytest.mark.slow
 def test_quickstart_fast_runs_gpt_bert_and_t5(tmp_path, capsys):
     assert main(["quickstart", "--fast", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -135,6 +135,7 @@ def fill_in(handout, part_name):
         (handout / "minitrans" / path).write_text(handout_source((PACKAGE / path).read_text(), regions, removed))
 
 
+@pytest.mark.slow
 def test_grades_of_a_fresh_handout_and_of_one_with_a_part_filled_in(handout, monkeypatch):
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)            # the graded code could leave bytecode
     fresh = grade(handout, GRADED_PARTS)
@@ -179,6 +180,7 @@ def test_passes():
 """
 
 
+@pytest.mark.slow
 def test_a_part_that_hangs_costs_only_that_part(tmp_path):
     (tmp_path / "tests").mkdir()
     shutil.copy(ROOT / "setup.cfg", tmp_path / "setup.cfg")

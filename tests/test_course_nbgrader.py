@@ -65,6 +65,7 @@ def test_assignments_have_graded_cells_and_solutions():
         assert hidden_lines(assignment / f"{assignment.name}.ipynb")
 
 
+@pytest.mark.slow
 def test_nbgrader_releases_without_solutions_and_gives_the_reference_full_points(tmp_path):
     course = tmp_path / "course"
     (course / "source").mkdir(parents=True)

@@ -1,9 +1,12 @@
 """`minitrans experiment bert-choices --quick`: the table, JSON and plot, scores in their ranges."""
+import pytest
+
 from experiment_checks import check_study
 from minitrans.experiments import run_experiment
 from minitrans.experiments.bert_choices import COLUMNS, ROWS
 
 
+@pytest.mark.slow
 def test_bert_choices_quick(experiments_root):
     out = experiments_root / "bert-choices"
     result = run_experiment("bert-choices", out_dir=out, quick=True, seeds=[0], progress=False)

@@ -1,10 +1,13 @@
 """`minitrans experiment encoder-decoder --quick`: the table, JSON and plot; same-size models, same compute."""
+import pytest
+
 from experiment_checks import check_study
 from minitrans.experiments import run_experiment
 from minitrans.experiments.encoder_decoder import ROWS
 from minitrans.experiments.suite import COLUMNS
 
 
+@pytest.mark.slow
 def test_encoder_decoder_quick(experiments_root):
     out = experiments_root / "encoder-decoder"
     result = run_experiment("encoder-decoder", out_dir=out, quick=True, seeds=[0], progress=False)

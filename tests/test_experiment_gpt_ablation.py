@@ -1,9 +1,12 @@
 """gpt-ablation --quick: every row (GPT with and without pretraining or aux LM, LSTM, ELMo) on every task."""
+import pytest
+
 from experiment_checks import check_study
 from minitrans.experiments import run_experiment
 from minitrans.experiments.gpt_ablation import COLUMNS, ROWS
 
 
+@pytest.mark.slow
 def test_gpt_ablation_quick(tmp_path):
     out = tmp_path / "gpt-ablation"
     result = run_experiment("gpt-ablation", out_dir=str(out), quick=True, progress=False)

@@ -8,6 +8,7 @@ from minitrans.eval.representations import (best_threshold_accuracies, nearest_n
 from minitrans.experiments import run_experiment
 
 
+@pytest.mark.slow
 def test_quick_run_fills_both_rows(tmp_path):
     out = tmp_path / "representations"
     result = run_experiment("representations", out_dir=out, quick=True, progress=False)

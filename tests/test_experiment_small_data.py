@@ -8,6 +8,7 @@ from minitrans.experiments.small_data import ROWS, epochs_for
 from minitrans.recipes.finetune import sample_balanced
 
 
+@pytest.mark.slow
 def test_small_data_quick(tmp_path):
     out = tmp_path / "small-data"
     result = run_experiment("small-data", out_dir=str(out), quick=True, progress=False)

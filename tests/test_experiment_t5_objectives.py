@@ -10,6 +10,7 @@ from minitrans.experiments.t5_objectives import REGIMES, columns
 from minitrans.recipes import t5
 
 
+@pytest.mark.slow
 def test_quick_run_scores_every_regime_on_every_task(tmp_path):
     result = run_experiment("t5-objectives", out_dir=tmp_path, quick=True, progress=False)
     saved = check_study(result, tmp_path, low=-1.0, high=1.0, rows=list(REGIMES))

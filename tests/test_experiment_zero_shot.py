@@ -1,5 +1,6 @@
 """The zero-shot study: its --quick run, the prompt forms, and batched scoring that equals one-at-a-time."""
 import numpy as np
+import pytest
 
 from experiment_checks import check_study
 from minitrans.eval.zeroshot import continuation_logprob
@@ -8,6 +9,7 @@ from minitrans.experiments.zero_shot import COLUMNS, score_continuations_batched
 from minitrans.models import GPT, GPTConfig
 
 
+@pytest.mark.slow
 def test_quick_run_writes_accuracies_at_each_checkpoint(tmp_path):
     result = run_experiment("zero-shot", out_dir=tmp_path, quick=True, progress=False)
     saved = check_study(result, tmp_path, low=0.0, high=1.0, rows=["step 0", "step 10", "step 20"])

@@ -39,6 +39,7 @@ def test_notebook_and_its_script_agree(path):
         f"{path.name} is committed with outputs: clear them (jupyter nbconvert --clear-output --inplace)"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path, monkeypatch):
     package = NEEDS.get(path.stem)

@@ -16,6 +16,7 @@ from minitrans.checkpoint import load_checkpoint
 PROBE_MARGIN = {"gpt": 0.1, "bert": 0.1}   # what the quickstart's tables show, with room to spare
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", sorted(RECIPES))
 def test_shipped_file_is_what_its_recipe_makes(family):
     record = shipped_record(family)
@@ -54,6 +55,7 @@ def test_write_shipped_keeps_weights_and_the_record(tmp_path):
     assert load_checkpoint(path).optimizer_state is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", sorted(RECIPES))
 def test_shipped_models_beat_their_random_initialisation_on_the_probes(family):
     from minitrans.recipes import bert, gpt
