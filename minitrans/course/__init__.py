@@ -11,7 +11,8 @@
 (docs/teaching.md tells the teacher how to use them.)
 """
 from .grade import grade
+from .gradebook import grade_all
 from .handout import make_assignment
 from .parts import PARTS, find_parts
 
-__all__ = ["PARTS", "find_parts", "make_assignment", "grade"]
+__all__ = ["PARTS", "find_parts", "make_assignment", "grade", "grade_all"]
