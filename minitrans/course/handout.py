@@ -1,14 +1,14 @@
 """make_assignment: a student's handout, a copy of the minitrans repository without the chosen parts.
 
-In the copy, each chosen part's marked regions are replaced by `raise NotImplementedError(...)`
-(the signature, the docstring with its shapes and the code around the region stay), except in
-a kernel named by the part (parts.py), whose region becomes a call to the reference of the same
-name in minitrans/functional/, so that the default "numba" backend runs the student's code too.
-The other parts' regions stay, without their markers. Left out of the copy: the tests (the
-hidden tests are the teacher's), the assignment notebooks (they go through nbgrader, see
-README), .git, runs/ and every cache (bytecode, Numba's). Any line of a removed solution that
-appears in another text file (docs, notebooks, scripts) is dropped from it, and the finished copy
-is scanned: not one line of a removed solution may survive anywhere in it.
+In the copy, each place of a chosen part (parts.py: its functions, and those that would give it
+away) has its marked region replaced by `raise NotImplementedError(...)` (the signature and the
+docstring, which says only what goes in and out, stay), except in a kernel named by the part, whose
+region becomes a call to the reference of the same name in minitrans/functional/, so that the
+default "numba" backend runs the student's code too. The other parts' regions stay, without their
+markers. Left out of the copy: the tests (the hidden tests are the teacher's), the assignment
+notebooks (they go through nbgrader), .git, runs/ and every cache. A line of docs or notebooks that
+holds a statement of a removed solution is dropped; then every text file is scanned for those
+statements, whitespace ignored, and a handout that still holds one is not written (LeakError).
 """
 import json
 import os
@@ -195,9 +195,10 @@ def handout_readme(name, parts):
         places = ", ".join(f"`minitrans/{p.replace('::', '` `')}`" for p in part.places
                            if not p.startswith("kernels/"))
         lines += [f"## {part.name} ({part.points} points)", "", f"Write {part.statement}: {places}.", ""]
-    lines += ["Check a backward pass against finite differences with `minitrans.gradcheck` (docs/reference.md, \"Gradient",
-              "checks\"). Your reference runs on both backends: in this handout the Numba kernel of a part you",
-              "write hands its call to your code.", ""]
+    lines += ["Check a part before you submit it with `minitrans course check PART` (run it in this folder):",
+              "it says which gradient or statistic is off. Only the bodies of these functions are graded, so",
+              "keep your code inside them. Your code runs on both backends: in this handout the Numba kernel of",
+              "a part you write hands its call to your function.", ""]
     return "\n".join(lines)
 
 

@@ -6,6 +6,11 @@ the function's qualified name), each marked in the source by nbgrader's markers
 are the functions of tests/test_parts.py marked `@pytest.mark.part_<name>`, so a course can
 also grade with plain pytest: `pytest -m part_layernorm_backward`.
 
+A part's places include every function that would give its answer away (LayerNorm's part removes
+rmsnorm_backward, whose lines are LayerNorm's minus the mean term); a handout that would still hold
+a statement of a removed body is refused (handout.py). `hint` is what the grader and `course check`
+print when the part's checks fail.
+
 A part may hold a Numba kernel (minitrans/kernels/) that computes the same thing: that kernel
 is a full solution too, so it is a place as well, and the names in `kernels` are the
 kernels that, in a handout without the part, hand their call to the student's reference
