@@ -99,6 +99,25 @@ def test_pretraining_gradients_with_tied_decoder(nsp):
     assert_gradients_close(errors)
 
 
+def test_masked_lm_without_a_pooler_gradients_and_heads_that_need_one():
+    bert = BertModel(tiny(n_layer=1, pooler=False))          # a masked-LM checkpoint's shape: no pooler
+    assert bert.pooler is None and "pooler.weight" not in dict(bert.named_parameters())
+    assert count_bert_parameters(bert.config) == bert.num_parameters()
+    head = BertForPreTraining(bert, nsp=False)
+    batch = padded_inputs()
+    labels = np.full((B, T), -100)
+    labels[0, [1, 3]] = [5, 6]
+    batch.update(mlm_labels=labels)
+    assert_gradients_close(head_loss_check(head, batch))
+    for make in (lambda: BertForPreTraining(bert, nsp=True), lambda: BertForSequenceClassification(bert),
+                 lambda: BertForMultipleChoice(bert)):
+        with pytest.raises(ValueError, match="no pooler.*add_pooler"):
+            make()
+    with pytest.warns(UserWarning, match="untrained"):
+        bert.add_pooler()
+    assert bert.config.pooler and BertForSequenceClassification(bert).bert.pooler is not None
+
+
 @pytest.mark.parametrize("num_labels", [3, 1])
 def test_sequence_classification_and_regression_gradients(num_labels):
     head = BertForSequenceClassification(BertModel(tiny(n_layer=1)), num_labels=num_labels, dropout=0.2)

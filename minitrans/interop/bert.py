@@ -90,9 +90,11 @@ def model_plan(model, body_prefix):
 
 
 def build(config, names):
-    """(model, entries) for the tensor names of a file: the "bert." prefix and the pretraining
-    heads ("cls.") are each optional, as Hugging Face writes them."""
+    """(model, entries) for the tensor names of a file: the "bert." prefix, the pooler and the
+    pretraining heads ("cls.") are each optional, as Hugging Face writes them (a BertForMaskedLM
+    has "bert." and "cls.predictions" but no pooler: a BertForPreTraining without NSP and pooler)."""
     prefix = "bert." if any(n.startswith("bert.") for n in names) else ""
+    config.pooler = any(n.startswith(prefix + "pooler.") for n in names)   # masked-LM checkpoints have none
     bert = BertModel(config)
     if not any(n.startswith("cls.") for n in names):
         return bert, model_plan(bert, prefix)

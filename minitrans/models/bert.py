@@ -13,6 +13,7 @@ live in bert_heads.py and each hold a reference to this body.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,7 @@ class BertConfig(PresetConfig):
     layer_norm_eps: float = 1e-12
     pad_token_id: int | None = None   # the word embedding row that gets no gradient (BERT's [PAD]); None: none
     tie_weights: bool = True       # the MLM decoder reuses the token embedding matrix (False: a matrix of its own)
+    pooler: bool = True            # the [CLS] pooler; masked-LM checkpoints have none (pooled is then None)
     seed: int = 0
     dtype: str = "float32"
 
@@ -74,7 +76,7 @@ def bert_parameter_counts(config):
     return {
         "embeddings": (V + P + S) * C + 2 * C,
         "encoder": L * per_layer,
-        "pooler": C * C + C,
+        "pooler": C * C + C if config.pooler else 0,
         "mlm_head": (C * C + C) + 2 * C + V + (0 if config.tie_weights else C * V),
         "nsp_head": 2 * C + 2,
     }
@@ -102,7 +104,25 @@ class BertModel(Module):
         self.blocks = [TransformerBlock(c.d_model, c.n_head, c.d_ff, norm_first=False, activation=c.activation,
                                         dropout=c.dropout, eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
                        for _ in range(c.n_layer)]
-        self.pooler = Linear(c.d_model, c.d_model, rng=rng, std=0.02, dtype=dtype)
+        self.pooler = Linear(c.d_model, c.d_model, rng=rng, std=0.02, dtype=dtype) if c.pooler else None
+
+    def add_pooler(self, seed=0):
+        """Give a BERT without a pooler (a masked-LM checkpoint) a fresh, untrained one, for the heads
+        that read the pooled [CLS]; it learns only when finetuned, and a warning says so."""
+        if self.pooler is not None:
+            raise ValueError("this BERT already has a pooler")
+        warnings.warn("BertModel.add_pooler: the pooler is new and untrained (random weights); "
+                      "it learns only when the model is finetuned", stacklevel=2)
+        rng = np.random.default_rng(seed)
+        self.pooler = Linear(self.config.d_model, self.config.d_model, rng=rng, std=0.02, dtype=self.dtype)
+        self.config.pooler = True
+        return self
+
+    def require_pooler(self, who):
+        """Raise a clear error when a head that reads the pooled [CLS] gets a BERT without a pooler."""
+        if self.pooler is None:
+            raise ValueError(f"{who} reads the pooled [CLS], but this BERT has no pooler (BertConfig.pooler=False, "
+                             "as masked-LM checkpoints have); call bert.add_pooler() to give it a fresh one")
 
     # ---------------------------------------------------------------- checks
     def check_inputs(self, ids, segment_ids=None, attention_mask=None):
@@ -154,6 +174,7 @@ class BertModel(Module):
     # ---------------------------------------------------------------- pooler
     def pool_forward(self, h):
         """h: (B, T, C) -> pooled = tanh(h[:, 0] @ W + b): (B, C), cache."""
+        self.require_pooler("pool_forward")
         z, linear_cache = self.pooler.forward(h[:, 0])
         pooled, tanh_cache = ops.tanh_forward(z)
         return pooled, {"linear": linear_cache, "tanh": tanh_cache, "hidden_shape": h.shape}
@@ -167,9 +188,9 @@ class BertModel(Module):
     # ------------------------------------------------------------ full model
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """ids, segment_ids: (B, T) ints, attention_mask: bool (B, T) or None
-        -> hidden: (B, T, C), pooled: (B, C), cache."""
+        -> hidden: (B, T, C), pooled: (B, C) (None without a pooler), cache."""
         h, hidden_cache = self.hidden_forward(ids, segment_ids, attention_mask)
-        pooled, pool_cache = self.pool_forward(h)
+        pooled, pool_cache = self.pool_forward(h) if self.pooler is not None else (None, None)
         return h, pooled, {"hidden": hidden_cache, "pool": pool_cache}
 
     def backward(self, douts, cache):
@@ -178,6 +199,7 @@ class BertModel(Module):
         if dhidden is None and dpooled is None:
             raise ValueError("BertModel.backward needs dhidden or dpooled (both were None)")
         if dpooled is not None:
+            self.require_pooler("backward of dpooled")
             dh = self.pool_backward(dpooled, cache["pool"])
             dhidden = dh if dhidden is None else dh + dhidden
         self.hidden_backward(dhidden, cache["hidden"])

@@ -125,6 +125,8 @@ class BertForPreTraining(BertHead):
     def __init__(self, bert, nsp=True, seed=0):
         super().__init__(bert, seed)
         c = bert.config
+        if nsp:
+            bert.require_pooler("BertForPreTraining with NSP")
         self.targets = ("mlm_labels", "nsp_labels") if nsp else ("mlm_labels",)
         self.mlm_dense = self.new_linear(c.d_model)
         self.mlm_act = Activation(c.activation)
@@ -222,6 +224,7 @@ class BertForSequenceClassification(BertHead):
 
     def __init__(self, bert, num_labels=2, dropout=None, seed=0):
         super().__init__(bert, seed)
+        bert.require_pooler("BertForSequenceClassification")
         if not isinstance(num_labels, int) or num_labels < 1:
             raise ValueError(f"num_labels must be a positive int, got {num_labels!r}")
         self.num_labels = num_labels
@@ -390,6 +393,7 @@ class BertForMultipleChoice(BertHead):
 
     def __init__(self, bert, dropout=None, seed=0):
         super().__init__(bert, seed)
+        bert.require_pooler("BertForMultipleChoice")
         self.drop = self.new_dropout(dropout)
         self.classifier = self.new_linear(1)
 
