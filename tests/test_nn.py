@@ -94,7 +94,7 @@ def test_cross_attention_returns_both_input_gradients(rng):
 def test_attention_with_relative_bias_and_dropout(rng, bidirectional):
     bias = nn.RelativePositionBias(2, num_buckets=8, max_distance=16, bidirectional=bidirectional, rng=rng, std=0.5)
     attn = f64(nn.MultiHeadAttention(8, 2, causal=not bidirectional, bias=False, dropout=0.2,
-                                     relative_bias=bias, scale=1.0, rng=np.random.default_rng(4), std=0.5))
+                                     positions=bias, scale=1.0, rng=np.random.default_rng(4), std=0.5))
     assert_gradients_close(check_module(attn, {"x": rng.standard_normal((2, 7, 8))}))
 
 
@@ -127,8 +127,9 @@ def test_transformer_block(rng, norm_first, norm):
 
 def test_decoder_block_with_cross_attention(rng):
     rel = nn.RelativePositionBias(2, num_buckets=8, max_distance=16, bidirectional=False, rng=rng, std=0.5)
-    block = f64(nn.CrossAttentionBlock(8, 2, 12, norm="rmsnorm", activation="gated-gelu", bias=False,
-                                       relative_bias=rel, attn_scale=1.0, rng=rng, std=0.3))
+    options = nn.BlockOptions(norm="rmsnorm", activation="gated-gelu", bias=False, positions=rel, attn_scale=1.0,
+                              rng=rng, std=0.3)
+    block = f64(nn.CrossAttentionBlock(8, 2, 12, options))
     x, ctx = rng.standard_normal((2, 4, 8)), rng.standard_normal((2, 6, 8))
     cmask = np.ones((2, 6), dtype=bool)
     cmask[1, 5] = False

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import ops
 from ..functional.checks import check_compute_dtype, check_padding_mask, check_token_batch
-from ..nn import Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
+from ..nn import BlockOptions, Dropout, Embedding, LayerNorm, Linear, Module, TransformerBlock
 from .config import PresetConfig
 
 
@@ -101,9 +101,9 @@ class BertModel(Module):
         self.seg_emb = Embedding(c.type_vocab_size, c.d_model, rng=rng, std=0.02, dtype=dtype)
         self.emb_norm = LayerNorm(c.d_model, eps=c.layer_norm_eps, dtype=dtype)
         self.emb_drop = Dropout(c.dropout, rng=rng)
-        self.blocks = [TransformerBlock(c.d_model, c.n_head, c.d_ff, norm_first=False, activation=c.activation,
-                                        dropout=c.dropout, eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
-                       for _ in range(c.n_layer)]
+        options = BlockOptions(norm_first=False, activation=c.activation, dropout=c.dropout, eps=c.layer_norm_eps,
+                               rng=rng, std=0.02, dtype=dtype)
+        self.blocks = [TransformerBlock(c.d_model, c.n_head, c.d_ff, options) for _ in range(c.n_layer)]
         self.pooler = Linear(c.d_model, c.d_model, rng=rng, std=0.02, dtype=dtype) if c.pooler else None
 
     def add_pooler(self, seed=0):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..functional.checks import check_compute_dtype, check_token_batch
-from ..nn import Dropout, Embedding, LayerNorm, Linear, TransformerBlock
+from ..nn import BlockOptions, Dropout, Embedding, LayerNorm, Linear, TransformerBlock
 from .causal_lm import CausalLM
 from .config import PresetConfig
 
@@ -80,11 +80,10 @@ class GPT(CausalLM):
         self.wte = Embedding(c.vocab_size, c.n_embd, rng=rng, std=0.02, dtype=dtype)
         self.wpe = Embedding(c.block_size, c.n_embd, rng=rng, std=0.02, dtype=dtype)
         self.drop = Dropout(c.dropout, rng=rng)
-        self.blocks = [TransformerBlock(c.n_embd, c.n_head, c.d_ff, norm_first=c.norm_first,
-                                        activation=c.activation, causal=True, bias=c.bias, dropout=c.dropout,
-                                        attn_scale=None if c.scale_attn else 1.0,
-                                        eps=c.layer_norm_eps, rng=rng, std=0.02, dtype=dtype)
-                       for _ in range(c.n_layer)]
+        options = BlockOptions(norm_first=c.norm_first, activation=c.activation, causal=True, bias=c.bias,
+                               dropout=c.dropout, attn_scale=None if c.scale_attn else 1.0, eps=c.layer_norm_eps,
+                               rng=rng, std=0.02, dtype=dtype)
+        self.blocks = [TransformerBlock(c.n_embd, c.n_head, c.d_ff, options) for _ in range(c.n_layer)]
         # GPT-2: the projections that write into the residual stream start smaller, by 1/sqrt(2 n_layer)
         for block in self.blocks:
             for proj in (block.self_attn.sublayer.out, block.ffn.sublayer.down):

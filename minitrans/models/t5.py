@@ -20,8 +20,8 @@ import numpy as np
 
 from .. import ops
 from ..functional.checks import check_compute_dtype, check_padding_mask, check_token_batch
-from ..nn import (CrossAttentionBlock, Dropout, Embedding, Linear, Module, RelativePositionBias, RMSNorm,
-                  TransformerBlock)
+from ..nn import (BlockOptions, CrossAttentionBlock, Dropout, Embedding, Linear, Module, RelativePositionBias,
+                  RMSNorm, TransformerBlock)
 from .config import PresetConfig
 
 
@@ -101,16 +101,16 @@ class T5(Module):
         rng = np.random.default_rng(c.seed)
         C, D = c.d_model, c.d_model // c.n_head
         self.shared = Embedding(c.vocab_size, C, rng=rng, std=1.0, dtype=dtype)
-        block_options = dict(norm_first=True, norm="rmsnorm", activation=c.activation, bias=False, dropout=c.dropout,
-                             attn_scale=1.0, eps=c.layer_norm_eps, rng=rng, std=C ** -0.5, dtype=dtype)
+        options = BlockOptions(norm_first=True, norm="rmsnorm", activation=c.activation, bias=False, dropout=c.dropout,
+                               attn_scale=1.0, eps=c.layer_norm_eps, rng=rng, std=C ** -0.5, dtype=dtype)
         encoder_bias = RelativePositionBias(c.n_head, num_buckets=c.num_buckets, max_distance=c.max_distance,
                                             bidirectional=True, rng=rng, std=C ** -0.5, dtype=dtype)
-        self.encoder = [TransformerBlock(C, c.n_head, c.d_ff, causal=False, relative_bias=encoder_bias,
-                                         **block_options) for _ in range(c.n_encoder_layer)]
+        self.encoder = [TransformerBlock(C, c.n_head, c.d_ff, options, positions=encoder_bias)
+                        for _ in range(c.n_encoder_layer)]
         self.encoder_norm = RMSNorm(C, eps=c.layer_norm_eps, dtype=dtype)
         decoder_bias = RelativePositionBias(c.n_head, num_buckets=c.num_buckets, max_distance=c.max_distance,
                                             bidirectional=False, rng=rng, std=C ** -0.5, dtype=dtype)
-        self.decoder = [CrossAttentionBlock(C, c.n_head, c.d_ff, relative_bias=decoder_bias, **block_options)
+        self.decoder = [CrossAttentionBlock(C, c.n_head, c.d_ff, options, positions=decoder_bias)
                         for _ in range(c.n_decoder_layer)]
         self.decoder_norm = RMSNorm(C, eps=c.layer_norm_eps, dtype=dtype)
         self.drop = Dropout(c.dropout, rng=rng)

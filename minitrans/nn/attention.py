@@ -1,62 +1,10 @@
-"""Multi-head attention (self or cross, causal and padding masks) and T5's relative position bias."""
-import math
-
+"""Multi-head attention (self or cross, causal and padding masks, an optional position scheme)."""
 import numpy as np
 
 from .. import ops
-from .layers import Linear, normal_init
-from .module import Module, Parameter
-
-
-def relative_position_bucket(relative_position, bidirectional=True, num_buckets=32, max_distance=128):
-    """Map key_pos - query_pos to a bucket id (T5): exact buckets for small distances,
-    logarithmically wider ones up to max_distance, one side per direction when bidirectional.
-
-    relative_position: int array (...) -> bucket ids (...) in [0, num_buckets).
-    """
-    n = -relative_position
-    bucket = np.zeros_like(n)
-    if bidirectional:
-        num_buckets //= 2
-        bucket += (n < 0) * num_buckets
-        n = np.abs(n)
-    else:
-        n = np.maximum(n, 0)
-    max_exact = num_buckets // 2
-    is_small = n < max_exact
-    safe_n = np.maximum(n, 1)  # log(0) is never used: those entries are small
-    large = max_exact + (np.log(safe_n / max_exact) / math.log(max_distance / max_exact)
-                         * (num_buckets - max_exact)).astype(n.dtype)
-    large = np.minimum(large, num_buckets - 1)
-    return bucket + np.where(is_small, n, large)
-
-
-class RelativePositionBias(Module):
-    """A learned scalar per (bucket, head), added to the attention scores (T5).
-
-    One instance is shared by every layer of a T5 stack.
-    """
-
-    def __init__(self, n_heads, *, num_buckets=32, max_distance=128, bidirectional=True,
-                 rng=None, std=0.02, dtype=np.float32):
-        super().__init__()
-        rng = rng if rng is not None else np.random.default_rng(0)
-        self.num_buckets, self.max_distance, self.bidirectional = num_buckets, max_distance, bidirectional
-        self.weight = Parameter(normal_init(rng, (num_buckets, n_heads), std, dtype))
-
-    def forward(self, Tq, Tk, offset=0):
-        """Bias for queries at positions offset..offset+Tq-1 and keys 0..Tk-1 -> (1, H, Tq, Tk)."""
-        rel = np.arange(Tk)[None, :] - (offset + np.arange(Tq))[:, None]        # (Tq, Tk)
-        buckets = relative_position_bucket(rel, self.bidirectional, self.num_buckets, self.max_distance)
-        bias = self.weight.data[buckets].transpose(2, 0, 1)[None]              # (1, H, Tq, Tk)
-        return bias, buckets
-
-    def backward(self, dbias, cache):
-        """dbias: (B or 1, H, Tq, Tk) -> None; adds into weight.grad."""
-        buckets = cache
-        d = dbias.sum(axis=0).transpose(1, 2, 0)                                # (Tq, Tk, H)
-        np.add.at(self.weight.grad, buckets.reshape(-1), d.reshape(-1, d.shape[-1]))
-        return None
+from .layers import Linear
+from .module import Module
+from .positions import PositionScheme
 
 
 def split_heads(x, n_heads):
@@ -89,9 +37,12 @@ def as_attention_mask(mask, B, Tk):
 
 class Attention(Module):
     """What self- and cross-attention share: the q, k, v and output projections around
-    ops.attention_forward / ops.attention_backward, split into n_heads heads."""
+    ops.attention_forward / ops.attention_backward, split into n_heads heads.
 
-    def __init__(self, d_model, n_heads, *, causal=False, bias=True, dropout=0.0, relative_bias=None, scale=None,
+    positions: a PositionScheme (minitrans/nn/positions.py) that tells the heads where the tokens
+    are (T5's RelativePositionBias), or None; it is held as a child named by its `attribute`."""
+
+    def __init__(self, d_model, n_heads, *, causal=False, bias=True, dropout=0.0, positions=None, scale=None,
                  rng=None, std=0.02, dtype=np.float32):
         super().__init__()
         if d_model % n_heads:
@@ -103,7 +54,17 @@ class Attention(Module):
         self.k = Linear(d_model, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
         self.v = Linear(d_model, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
         self.out = Linear(d_model, d_model, bias=bias, rng=rng, std=std, dtype=dtype)
-        self.relative_bias = relative_bias
+        if positions is not None and not isinstance(positions, PositionScheme):
+            raise TypeError(f"positions must be a PositionScheme (minitrans/nn/positions.py) or None, "
+                            f"got {type(positions).__name__}")
+        self.positions_attribute = None if positions is None else positions.attribute
+        if positions is not None:        # a child by the scheme's own name, which names its parameters
+            self._children[positions.attribute] = positions
+
+    @property
+    def positions(self):
+        """The position scheme, or None."""
+        return self._children.get(self.positions_attribute)
 
     def keys_values(self, source):
         """source: (B, Tk, C) -> per-head keys and values, each (B, H, Tk, D)."""
@@ -133,29 +94,32 @@ class Attention(Module):
         qh = split_heads(q, self.n_heads)
         B, _, Tq, _ = qh.shape
         Tk = kh.shape[2]
-        bias = bias_cache = None
-        if self.relative_bias is not None:
-            bias, bias_cache = self.relative_bias.forward(Tq, Tk, offset=Tk - Tq)
+        # the queries are the last Tq of the Tk positions; present_kv keeps the keys from before the
+        # scheme, so that a cached key is not changed a second time when it is passed back as past_kv
+        q_scored, k_scored, bias, positions_cache = qh, kh, None, None
+        if self.positions is not None:
+            q_scored, k_scored, bias, positions_cache = self.positions.forward(qh, kh, offset=Tk - Tq)
         p = self.dropout_p if self.training else 0.0
-        heads_out, attention_cache = ops.attention_forward(qh, kh, vh, mask=as_attention_mask(mask, B, Tk),
-                                                           causal=self.causal, bias=bias, dropout_p=p,
-                                                           rng=self.rng, scale=self.scale)
+        heads_out, attention_cache = ops.attention_forward(q_scored, k_scored, vh,
+                                                           mask=as_attention_mask(mask, B, Tk), causal=self.causal,
+                                                           bias=bias, dropout_p=p, rng=self.rng, scale=self.scale)
         out, out_cache = self.out.forward(merge_heads(heads_out))
         cache = {"q_proj": q_cache, "k_proj": k_cache, "v_proj": v_cache, "attention": attention_cache,
-                 "relative_bias": bias_cache, "out_proj": out_cache, "present_kv": (kh, vh),
+                 "positions": positions_cache, "out_proj": out_cache, "present_kv": (kh, vh),
                  "for_generation": past_kv is not None or fixed_kv is not None}
         return out, cache
 
     def attend_backward(self, dout, cache):
-        """dout: (B, Tq, C) -> dx: (B, Tq, C) through the queries, dsource: (B, Tk, C) through keys and values."""
-        ### BEGIN SOLUTION
+        """dout: (B, Tq, C) -> dx: (B, Tq, C) through the queries, dsource: (B, Tk, C) through keys and values.
+        With a position scheme, its backward takes the heads' (dq, dk, dbias) back to its inputs."""
         if cache["for_generation"]:
             raise ValueError("backward through a call with past_kv or context_kv is not supported "
                              "(they are for generation)")
+        ### BEGIN SOLUTION
         dheads = split_heads(self.out.backward(dout, cache["out_proj"]), self.n_heads)
         dq, dk, dv, dbias = ops.attention_backward(dheads, cache["attention"])
-        if self.relative_bias is not None:
-            self.relative_bias.backward(dbias, cache["relative_bias"])
+        if self.positions is not None:
+            dq, dk = self.positions.backward((dq, dk, dbias), cache["positions"])
         dx = self.q.backward(merge_heads(dq), cache["q_proj"])
         dsource = self.k.backward(merge_heads(dk), cache["k_proj"]) + self.v.backward(merge_heads(dv), cache["v_proj"])
         return dx, dsource

@@ -1,13 +1,48 @@
 """Transformer layers: self-attention, (in a decoder layer of an encoder-decoder) cross-attention,
 and a feed-forward network, each wrapped in a residual connection with a norm before it
 (pre-norm: GPT-2, T5) or after it (post-norm: BERT, the original Transformer).
+A layer's options are one BlockOptions, which both kinds of layer take.
 """
+from dataclasses import dataclass, replace
+from typing import Optional
+
 import numpy as np
 
 from .attention import CrossAttention, MultiHeadAttention
 from .feedforward import FeedForward
 from .layers import Dropout, LayerNorm, RMSNorm
 from .module import Module
+from .positions import PositionScheme
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """How a Transformer layer is built (TransformerBlock, CrossAttentionBlock).
+
+    `BlockOptions(norm="rmsnorm", bias=False)`; `dataclasses.replace(options, causal=True)` changes one."""
+    norm_first: bool = True                     # pre-norm (GPT-2, T5); False: post-norm (BERT)
+    norm: str = "layernorm"                     # or "rmsnorm"
+    activation: str = "gelu"                    # of the feed-forward network (FeedForward)
+    causal: bool = False                        # self-attention sees only itself and earlier positions
+    bias: bool = True                           # False: no Linear biases and no LayerNorm shifts
+    dropout: float = 0.0
+    positions: Optional[PositionScheme] = None  # the self-attention's position scheme (T5: its relative bias)
+    attn_scale: Optional[float] = None          # the scale of the scores; None: 1/sqrt(head size), T5: 1.0
+    eps: float = 1e-5                           # of the norms
+    rng: Optional[np.random.Generator] = None   # initial weights and dropout; None: a generator seeded 0
+    std: float = 0.02                           # of the initial weights
+    dtype: type = np.float32
+
+
+def block_options(options, changes):
+    """options (a BlockOptions, or None for the defaults) with `changes` made and an rng for sure."""
+    if options is None:
+        options = BlockOptions()
+    if not isinstance(options, BlockOptions):
+        raise TypeError(f"a block's options must be a BlockOptions (other options by keyword), "
+                        f"got {type(options).__name__}")
+    options = replace(options, **changes)
+    return options if options.rng is not None else replace(options, rng=np.random.default_rng(0))
 
 
 def make_norm(kind, dim, *, eps, bias=True, dtype=np.float32):
@@ -77,23 +112,21 @@ class CrossAttentionResidual(Residual):
 class TransformerBlock(Module):
     """One encoder layer (BERT) or decoder-only layer (GPT, causal=True): self-attention, then feed-forward.
 
-    norm_first=True: pre-norm (GPT-2, T5); False: post-norm (BERT). bias=False drops the biases
-    of every Linear and the shifts of the LayerNorms.
+    options: a BlockOptions (None: the defaults); `changes` by keyword replace any of its fields,
+    so `TransformerBlock(128, 4, 512, causal=True)` is GPT's layer.
     """
 
-    def __init__(self, d_model, n_heads, d_ff, *, norm_first=True, norm="layernorm", activation="gelu",
-                 causal=False, bias=True, dropout=0.0, relative_bias=None, attn_scale=None, eps=1e-5,
-                 rng=None, std=0.02, dtype=np.float32):
+    def __init__(self, d_model, n_heads, d_ff, options=None, **changes):
         super().__init__()
-        rng = rng if rng is not None else np.random.default_rng(0)
-        attn = MultiHeadAttention(d_model, n_heads, causal=causal, bias=bias, dropout=dropout,
-                                  relative_bias=relative_bias, scale=attn_scale, rng=rng, std=std, dtype=dtype)
-        self.self_attn = Residual(attn, make_norm(norm, d_model, eps=eps, bias=bias, dtype=dtype),
-                                  dropout=dropout, pre_norm=norm_first, rng=rng)
-        ffn = FeedForward(d_model, d_ff, activation=activation, bias=bias, dropout=dropout, rng=rng, std=std,
-                          dtype=dtype)
-        self.ffn = Residual(ffn, make_norm(norm, d_model, eps=eps, bias=bias, dtype=dtype),
-                            dropout=dropout, pre_norm=norm_first, rng=rng)
+        o = block_options(options, changes)
+        attn = MultiHeadAttention(d_model, n_heads, causal=o.causal, bias=o.bias, dropout=o.dropout,
+                                  positions=o.positions, scale=o.attn_scale, rng=o.rng, std=o.std, dtype=o.dtype)
+        self.self_attn = Residual(attn, make_norm(o.norm, d_model, eps=o.eps, bias=o.bias, dtype=o.dtype),
+                                  dropout=o.dropout, pre_norm=o.norm_first, rng=o.rng)
+        ffn = FeedForward(d_model, d_ff, activation=o.activation, bias=o.bias, dropout=o.dropout, rng=o.rng,
+                          std=o.std, dtype=o.dtype)
+        self.ffn = Residual(ffn, make_norm(o.norm, d_model, eps=o.eps, bias=o.bias, dtype=o.dtype),
+                            dropout=o.dropout, pre_norm=o.norm_first, rng=o.rng)
 
     def forward(self, x, mask=None, past_kv=None):
         """x: (B, T, C), mask: bool (B, T) padding mask or 4-D; past_kv: see MultiHeadAttention
@@ -123,19 +156,17 @@ class TransformerBlock(Module):
 class CrossAttentionBlock(TransformerBlock):
     """A decoder layer of an encoder-decoder (T5, the original Transformer): causal self-attention,
     cross-attention to the encoder's output (the context), then feed-forward.
-    backward returns two gradients: (dx, dcontext)."""
+    backward returns two gradients: (dx, dcontext). Options as for TransformerBlock; the
+    self-attention is always causal, the cross-attention has no position scheme."""
 
-    def __init__(self, d_model, n_heads, d_ff, *, norm_first=True, norm="layernorm", activation="gelu",
-                 bias=True, dropout=0.0, relative_bias=None, attn_scale=None, eps=1e-5,
-                 rng=None, std=0.02, dtype=np.float32):
-        rng = rng if rng is not None else np.random.default_rng(0)
-        super().__init__(d_model, n_heads, d_ff, norm_first=norm_first, norm=norm, activation=activation,
-                         causal=True, bias=bias, dropout=dropout, relative_bias=relative_bias,
-                         attn_scale=attn_scale, eps=eps, rng=rng, std=std, dtype=dtype)
-        cross = CrossAttention(d_model, n_heads, bias=bias, dropout=dropout, scale=attn_scale, rng=rng, std=std,
-                               dtype=dtype)
-        self.cross_attn = CrossAttentionResidual(cross, make_norm(norm, d_model, eps=eps, bias=bias, dtype=dtype),
-                                                 dropout=dropout, pre_norm=norm_first, rng=rng)
+    def __init__(self, d_model, n_heads, d_ff, options=None, **changes):
+        o = block_options(options, {**changes, "causal": True})
+        super().__init__(d_model, n_heads, d_ff, o)
+        cross = CrossAttention(d_model, n_heads, bias=o.bias, dropout=o.dropout, scale=o.attn_scale, rng=o.rng,
+                               std=o.std, dtype=o.dtype)
+        self.cross_attn = CrossAttentionResidual(cross, make_norm(o.norm, d_model, eps=o.eps, bias=o.bias,
+                                                                  dtype=o.dtype),
+                                                 dropout=o.dropout, pre_norm=o.norm_first, rng=o.rng)
 
     def forward(self, x, context, mask=None, context_mask=None, past_kv=None, context_kv=None):
         """x: (B, T, C), context: (B, S, C) the encoder's output; mask: bool (B, T) or 4-D for
