@@ -10,7 +10,8 @@ by any safetensors reader):
               "step", "config", "rng_state", "model_rng_states", "tokenizer", "extra",
               "optimizer" (type, step, hyperparameters, buffer names)
 
-Saving goes through minitrans.files.atomic_write (a temporary file in the same
+Saving goes through minitrans.files.write_safetensors (sorted, so the same save gives the same bytes;
+non-finite weights refused) and atomic_write (a temporary file in the same
 directory, flushed to disk and renamed over `path`), so an interrupted save leaves
 the previous checkpoint intact. Loading reads and checks the whole file before it
 changes the model or the optimizer. The states of the model's own random generators (dropout) are
@@ -25,9 +26,8 @@ import os
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
-from safetensors.numpy import save_file
 
-from .files import atomic_write
+from .files import write_safetensors
 from .nn.module import Module
 
 FORMAT = "minitrans-checkpoint"
@@ -155,7 +155,7 @@ def save_checkpoint(path, model: Module, optimizer=None, step: int = 0, config=N
                 tensors[f"optimizer/{buffer}/{name}"] = np.ascontiguousarray(value)
     metadata = {key: json.dumps(value) for key, value in meta.items()}
     metadata["format"] = FORMAT
-    return atomic_write(path, lambda temp_path: save_file(tensors, temp_path, metadata=metadata))
+    return write_safetensors(path, tensors, metadata)
 
 
 # ---------------------------------------------------------------------- load

@@ -3,6 +3,7 @@
     atomic_write(path, lambda temp_path: save_file(tensors, temp_path))   # any writer that takes a path
     atomic_write_text(path, text)                                          # UTF-8 text
     atomic_write_json(path, data)                                          # pretty-printed JSON
+    write_safetensors(path, tensors, metadata)                             # weights, the same bytes every time
     make_directory("runs/gpt", what="--out")                               # checked before a run starts
 
 The content goes to a temporary file beside `path` (named `.<name>.<pid>.<random>.tmp`),
@@ -16,7 +17,15 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import tempfile
+
+import numpy as np
+
+# numpy dtype -> the safetensors format's name for it
+SAFETENSORS_DTYPES = {np.dtype(np.float64): "F64", np.dtype(np.float32): "F32", np.dtype(np.float16): "F16",
+                      np.dtype(np.int64): "I64", np.dtype(np.int32): "I32", np.dtype(np.int16): "I16",
+                      np.dtype(np.int8): "I8", np.dtype(np.uint8): "U8", np.dtype(np.bool_): "BOOL"}
 
 
 def atomic_write(path, write):
@@ -42,6 +51,43 @@ def atomic_write(path, write):
             os.remove(temp_path)
         raise
     return path
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """Write {name: array} and {key: str} metadata as one safetensors file, atomically.
+
+    The header is JSON with sorted keys and the tensors follow in name order, so the same
+    tensors and metadata give the same bytes every time (the safetensors package writes its
+    metadata in a random order). A float tensor holding NaN or Inf is refused, naming it:
+    a file minitrans writes never holds a non-finite weight. Returns `path` as a str.
+    """
+    header, arrays, offset = {}, [], 0
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        if array.dtype.newbyteorder("=") not in SAFETENSORS_DTYPES:
+            raise TypeError(f"tensor '{name}' has dtype {array.dtype}, which safetensors cannot hold")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"tensor '{name}' holds NaN or Inf; refusing to write '{path}' "
+                             "(the file there, if any, is left as it was)")
+        array = array.astype(array.dtype.newbyteorder("<"), copy=False)    # the format is little-endian
+        header[name] = {"dtype": SAFETENSORS_DTYPES[array.dtype.newbyteorder("=")], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + array.nbytes]}
+        arrays.append(array)
+        offset += array.nbytes
+    if metadata:
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+            raise TypeError("safetensors metadata must map str to str")
+        header["__metadata__"] = metadata
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)                       # the data starts 8-byte aligned
+
+    def write(temp_path):
+        with open(temp_path, "wb") as f:
+            f.write(struct.pack("<Q", len(text)))
+            f.write(text)
+            for array in arrays:
+                f.write(memoryview(array.reshape(-1)).cast("B"))
+    return atomic_write(path, write)
 
 
 def atomic_write_text(path, text):

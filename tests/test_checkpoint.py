@@ -1,15 +1,20 @@
 """Checkpoints: exact round trip and resume, atomic writes, clear errors, no pickle."""
+import hashlib
 import dataclasses
 import json
 import os
 import pickle
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from safetensors import safe_open
 from safetensors.numpy import save_file
 
+import minitrans.files as files
 import minitrans.checkpoint as checkpoint
 from minitrans.checkpoint import get_rng_states, load_checkpoint, save_checkpoint, set_rng_states
 from minitrans.nn.module import Module, Parameter
@@ -136,12 +141,14 @@ def test_interrupted_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
     train(model, opt, np.random.default_rng(2), 3)
 
     for error in (OSError("disk full"), KeyboardInterrupt()):
-        def half_written(tensors, filename, metadata=None, error=error):
-            save_file(tensors, filename, metadata=metadata)
-            with open(filename, "r+b") as f:
-                f.truncate(os.path.getsize(filename) // 2)
-            raise error
-        monkeypatch.setattr(checkpoint, "save_file", half_written)
+        def half_written(target, tensors, metadata=None, error=error):
+            def write(temp_path):                         # the whole file, then cut in half by the "crash"
+                files.write_safetensors(temp_path, tensors, metadata)
+                with open(temp_path, "r+b") as f:
+                    f.truncate(os.path.getsize(temp_path) // 2)
+                raise error
+            return files.atomic_write(target, write)
+        monkeypatch.setattr(checkpoint, "write_safetensors", half_written)
         with pytest.raises(type(error)):
             save_checkpoint(path, model, opt, step=8)
         assert os.listdir(tmp_path) == ["ckpt.safetensors"]        # the temp file was removed
@@ -267,3 +274,26 @@ def test_bad_metadata_is_found_before_anything_changes(tmp_path, change, message
     assert all(np.array_equal(model.state_dict()[n], v) for n, v in weights.items())
     assert opt.step_count == 0 and opt.state_dict()["step"] == 0
     assert model.rng.bit_generator.state == rng_state
+
+
+def test_the_same_save_gives_the_same_bytes_in_every_process(tmp_path):
+    """safetensors writes metadata in a random order; minitrans's writer sorts it, so a checkpoint
+    (and `minitrans data pretrained`) is reproducible byte for byte."""
+    script = ("import sys, numpy as np; sys.path.insert(0, sys.argv[2]); from test_checkpoint import trained; "
+              "from pathlib import Path; trained(Path(sys.argv[1]))")
+    digests = []
+    for i in range(3):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        subprocess.run([sys.executable, "-c", script, str(folder), str(Path(__file__).parent)], check=True)
+        digests.append(hashlib.sha256((folder / "ckpt.safetensors").read_bytes()).hexdigest())
+    assert len(set(digests)) == 1
+
+
+def test_a_non_finite_weight_is_never_written(tmp_path):
+    model, opt, _, path = trained(tmp_path)
+    before = open(path, "rb").read()
+    next(iter(model.parameters())).data[0] = np.nan
+    with pytest.raises(ValueError, match="NaN or Inf.*left as it was"):
+        save_checkpoint(path, model, opt, step=9)
+    assert open(path, "rb").read() == before and os.listdir(tmp_path) == ["ckpt.safetensors"]

@@ -8,9 +8,8 @@ import os
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
-from safetensors.numpy import save_file
 
-from ..files import atomic_write, atomic_write_json
+from ..files import atomic_write_json, write_safetensors
 from ..tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
 from ..tokenizers.files import read_json
 
@@ -58,7 +57,7 @@ def write_folder(directory, config, tensors):
     """Write config.json and model.safetensors (with the "format": "pt" metadata the ecosystem expects)."""
     os.makedirs(directory, exist_ok=True)
     tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
-    atomic_write(os.path.join(directory, WEIGHTS), lambda temp_path: save_file(tensors, temp_path, {"format": "pt"}))
+    write_safetensors(os.path.join(directory, WEIGHTS), tensors, {"format": "pt"})
     atomic_write_json(os.path.join(directory, CONFIG), config)
 
 
