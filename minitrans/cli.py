@@ -312,9 +312,10 @@ def build_parser():
 def main(argv=None):
     """Entry point of the `minitrans` console script and `python -m minitrans`.
 
-    Returns 0 on success, 2 for bad input (one line on stderr, no traceback), and 128 + the
+    Returns 0 on success, 1 when training diverged (one line; the last good checkpoint stays),
+    2 for bad input (one line on stderr, no traceback), and 128 + the
     signal's number when Ctrl-C (SIGINT) or SIGTERM stopped a run (after saving its checkpoint)."""
-    from .train import Interrupted
+    from .train import Diverged, Interrupted
     args = build_parser().parse_args(argv)
     tune_cpu()                            # the process-wide settings that make training fast (tuning.py)
     try:
@@ -325,6 +326,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("minitrans: interrupted", file=sys.stderr)
         return 128 + signal.SIGINT.value
+    except Diverged as e:
+        print(f"minitrans: {e}", file=sys.stderr)
+        return 1
     except (ValueError, OSError, ImportError) as e:
         print(f"minitrans: error: {describe(e)}", file=sys.stderr)
         return 2

@@ -71,6 +71,17 @@ class Interrupted(KeyboardInterrupt):
         self.signal_name, self.step, self.checkpoint_path = signal_name, step, checkpoint_path
 
 
+class Diverged(FloatingPointError):
+    """Raised by Trainer.train_step when the loss or the gradient norm is not finite, before the
+    optimizer step: the weights stay those of the last good step, and no checkpoint of a diverged
+    model is written. step: the steps done; what: "loss" or "gradient norm"; value: what it was."""
+
+    def __init__(self, step, what, value):
+        super().__init__(f"training diverged at step {step + 1}: the {what} is {value}; the weights were "
+                         "left as they were after the last good step (try a lower learning rate)")
+        self.step, self.what, self.value = step, what, value
+
+
 @contextlib.contextmanager
 def stop_requests():
     """While active, SIGINT and SIGTERM only note their name in the list it yields, so that the
@@ -146,7 +157,8 @@ class Trainer:
         self.optimizer.zero_grad()
         losses, metrics = [], {}
         for _ in range(self.cfg.grad_accum):
-            loss, m = self.step_fn(self.model, self.get_batch("train", self.rng), True)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # overflow ends as Diverged below
+                loss, m = self.step_fn(self.model, self.get_batch("train", self.rng), True)
             losses.append(loss)
             for k, v in m.items():
                 metrics[k] = metrics.get(k, 0.0) + v / self.cfg.grad_accum
@@ -155,8 +167,10 @@ class Trainer:
                 p.grad /= self.cfg.grad_accum
         loss = float(np.mean(losses))
         if not np.isfinite(loss):
-            raise FloatingPointError(f"training loss became {loss} at step {self.step}")
+            raise Diverged(self.step, "loss", loss)
         metrics["grad_norm"] = clip_grad_norm(self.model.parameters(), self.cfg.grad_clip)
+        if not np.isfinite(metrics["grad_norm"]):         # a finite loss can still have an overflowing gradient
+            raise Diverged(self.step, "gradient norm", metrics["grad_norm"])
         metrics["lr"] = self.optimizer.lr
         self.optimizer.step()
         self.step += 1
