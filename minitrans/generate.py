@@ -67,12 +67,18 @@ def sample_from_logits(logits, rng, temperature=1.0, top_k=None, top_p=None, gre
 
     greedy: the argmax (ties: lowest id). Otherwise softmax(logits / temperature)
     after the top-k and top-p filters, sampled with `rng` by inverting the
-    cumulative distribution (a token of probability 0 is never drawn).
+    cumulative distribution (a token of probability 0 is never drawn). Logits that
+    hold NaN or Inf are refused: there is no distribution to draw from.
     """
     logits = np.asarray(logits, dtype=np.float64)
+    if not np.isfinite(logits).all():
+        row = int(np.argwhere(~np.isfinite(logits))[0][0])
+        raise ValueError(f"the logits to sample from hold NaN or Inf (row {row}): the model's weights or "
+                         "activations are not finite")
     if greedy:
         return logits.argmax(axis=-1).astype(np.int64)
-    logits = logits / temperature
+    with np.errstate(over="ignore"):      # a tiny temperature sends all but the largest logit to -inf
+        logits = (logits - logits.max(axis=-1, keepdims=True)) / temperature
     if top_k is not None:
         logits = top_k_filter(logits, top_k)
     if top_p is not None:

@@ -164,3 +164,15 @@ def test_bad_input():
         generate(model, [1], -1)
     with pytest.raises(ValueError, match=r"stop tokens must be token ids in \[0, 13\)"):
         generate(model, [1], 2, stop_tokens=[13])
+
+
+def test_a_tiny_temperature_is_the_argmax_and_non_finite_logits_are_refused():
+    logits = np.array([[0.5, 2.0, -1.0, 1.9], [3.0, -2.0, 0.0, 2.5]])
+    rng = np.random.default_rng(0)
+    for temperature in (1e-310, 1e-300, 1e-12):           # 2.0 / 1e-310 overflows; the argmax stays
+        assert sample_from_logits(logits, rng, temperature=temperature).tolist() == [1, 0]
+    for bad in (np.nan, np.inf, -np.inf):
+        poisoned = logits.copy()
+        poisoned[1, 2] = bad
+        with pytest.raises(ValueError, match=r"logits to sample from hold NaN or Inf \(row 1\)"):
+            sample_from_logits(poisoned, rng)
