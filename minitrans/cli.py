@@ -1,87 +1,26 @@
 """The `minitrans` command line: quickstart, pretrain, finetune, probe, sample, data, embed, experiment, course."""
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 
-from .files import make_directory
+from .cli_options import (BATCH_SIZE, COUNT, DROPOUT, NON_NEGATIVE, POSITIVE, POSITIVE_INT, SEED, TOP_P,
+                          ArgumentParser, add_finetune_options, add_run_options, finetune_out, int_in,
+                          print_run_summary, print_scores, run_config)
 from .models import GPT, GPTConfig, LSTMConfig, LSTMLM
 from .recipes import bert, bert_finetune, causal_lm, gpt, gpt_finetune, lstm
-from .recipes.runs import default_out_dir, defaults_of
+from .recipes.runs import defaults_of
+from .recipes.t5_cli import add_finetune_t5, add_pretrain_t5
 from .tuning import tune_cpu
-
-# The TrainConfig fields a pretraining run takes from the command line; those not given keep
-# the recipe's value (recipes/causal_lm.py and recipes/bert.py own them, in default_train_config).
-RUN_FIELDS = ("lr", "min_lr", "warmup", "grad_accum", "eval_interval", "checkpoint_interval", "seed")
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with one-line errors: `minitrans pretrain gpt: error: argument --iters: ... (see --help)`."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def int_at_least(minimum):
-    """An argparse type: an integer >= minimum, or an error saying so."""
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
-        return value
-    return parse
-
-
-positive_int = int_at_least(1)
-
-
-def add_run_options(p, family, default_train_config):
-    """The options every pretraining run has: steps, schedule, evaluation, checkpoints, seed, run directory.
-
-    Their defaults are the recipe's default_train_config; a default that the recipe scales with
-    the number of steps is shown for the default --iters."""
-    d = default_train_config()
-    shorter = default_train_config(max(1, d.iters // 10))
-
-    def recipe(field):
-        value = getattr(d, field)
-        scaled = f" for --iters {d.iters} (it scales with --iters)" if getattr(shorter, field) != value else ""
-        return f"default: the recipe's, {value}{scaled}"
-    p.add_argument("--iters", type=positive_int, default=d.iters, help=f"optimizer steps (default {d.iters})")
-    p.add_argument("--lr", type=float, default=None, help=recipe("lr"))
-    p.add_argument("--min-lr", type=float, default=None, help=recipe("min_lr"))
-    p.add_argument("--warmup", type=int_at_least(0), default=None, help=recipe("warmup"))
-    p.add_argument("--eval-interval", type=positive_int, default=None,
-                   help="steps between evaluations, each with a checkpoint; " + recipe("eval_interval"))
-    p.add_argument("--checkpoint-interval", type=int_at_least(0), default=None,
-                   help="steps between checkpoints instead (0: only at the end and when stopped); "
-                        "default: at every evaluation")
-    p.add_argument("--seed", type=int, default=None, help=recipe("seed"))
-    p.add_argument("--out", default=None, help=f"run directory (default runs/{family}-<corpus>)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out exactly where it stopped (or was stopped by Ctrl-C)")
-    p.add_argument("--no-progress", action="store_true")
-
-
-def run_config(args, default_train_config, family):
-    """The run directory (created and checked before any work) and the TrainConfig of a pretraining run."""
-    out = make_directory(args.out or default_out_dir(family, args.corpus), "--out")
-    given = {f: getattr(args, f) for f in RUN_FIELDS if getattr(args, f, None) is not None}
-    return out, default_train_config(args.iters, out_dir=out, progress=not args.no_progress, **given)
-
 
 def add_lm_options(p, d, block_help):
     """`pretrain gpt` and `pretrain lstm`: corpus, tokenizer, size and batch of a left-to-right LM."""
     p.add_argument("--corpus", default=d["corpus"], help="toyworld, shakespeare, or a path to a text file")
     p.add_argument("--tokenizer", default=d["tokenizer"], choices=["char", "bpe"])
-    p.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="for --tokenizer bpe")
+    p.add_argument("--vocab-size", type=POSITIVE_INT, default=d["vocab_size"], help="for --tokenizer bpe")
     p.add_argument("--preset", default=d["preset"])
-    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
-    p.add_argument("--block-size", type=positive_int, default=None, help=block_help)
+    p.add_argument("--batch-size", type=BATCH_SIZE, default=d["batch_size"])
+    p.add_argument("--block-size", type=POSITIVE_INT, default=None, help=block_help)
 
 
 def add_pretrain(sub):
@@ -90,15 +29,15 @@ def add_pretrain(sub):
     d = defaults_of(causal_lm.pretrain_causal_lm)
     g = fam.add_parser("gpt", help="next-token prediction")
     add_lm_options(g, d, "default: the preset's")
-    g.add_argument("--grad-accum", type=positive_int, default=None,
+    g.add_argument("--grad-accum", type=POSITIVE_INT, default=None,
                    help="batches per optimizer step; default: the recipe's")
-    g.add_argument("--dropout", type=float, default=0.0)
+    g.add_argument("--dropout", type=DROPOUT, default=0.0)
     add_run_options(g, "gpt", causal_lm.default_train_config)
     g.set_defaults(handler=run_pretrain_lm, model_class=GPT, config_class=GPTConfig)
     r = fam.add_parser("lstm", help="next-token prediction with an LSTM (--reverse: right to left, ELMo's backward LM)")
     add_lm_options(r, d, "training window; default: the preset's")
     r.add_argument("--reverse", action="store_true", help="read the corpus right to left (a backward LM)")
-    r.add_argument("--dropout", type=float, default=0.0)
+    r.add_argument("--dropout", type=DROPOUT, default=0.0)
     add_run_options(r, "lstm", causal_lm.default_train_config)
     r.set_defaults(handler=run_pretrain_lm, model_class=LSTMLM, config_class=LSTMConfig)
     d = defaults_of(bert.pretrain_bert)
@@ -106,17 +45,16 @@ def add_pretrain(sub):
     b.add_argument("--corpus", default=d["corpus"], help="toyworld, or a text file: a sentence a line, "
                                                          "a blank line between documents")
     b.add_argument("--preset", default=d["preset"], help="tiny or mini (or base, large)")
-    b.add_argument("--vocab-size", type=positive_int, default=d["vocab_size"], help="WordPiece vocabulary size")
-    b.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
-    b.add_argument("--max-len", type=int_at_least(bert.MIN_MAX_LEN), default=d["max_len"],
+    b.add_argument("--vocab-size", type=POSITIVE_INT, default=d["vocab_size"], help="WordPiece vocabulary size")
+    b.add_argument("--batch-size", type=BATCH_SIZE, default=d["batch_size"])
+    b.add_argument("--max-len", type=int_in(bert.MIN_MAX_LEN), default=d["max_len"],
                    help="longest packed pair [CLS] A [SEP] B [SEP]")
     b.add_argument("--mask-only", action="store_true", help="every chosen token becomes [MASK] (no 10/10)")
     b.add_argument("--no-nsp", action="store_true", help="masked LM only, no next sentence prediction")
-    b.add_argument("--dropout", type=float, default=d["dropout"])
+    b.add_argument("--dropout", type=DROPOUT, default=d["dropout"])
     add_run_options(b, "bert", bert.default_train_config)
     b.set_defaults(handler=run_pretrain_bert)
-    from .recipes.t5_cli import add_pretrain_t5
-    add_pretrain_t5(fam, add_run_options)
+    add_pretrain_t5(fam)
 
 
 def run_pretrain_bert(args):
@@ -143,26 +81,13 @@ def run_pretrain_lm(args):
     return 0
 
 
-def print_run_summary(trainer, out, metrics=()):
-    """Where the run's files are, its wall time, and its last validation evaluation."""
-    print(f"checkpoint: {trainer.checkpoint_path}  loss curve: {out}/loss.png  log: {out}/log.jsonl")
-    print(f"wall time: {trainer.wall_time:.1f} s")
-    last = next((r for r in reversed(trainer.history) if r["split"] == "val_eval"), None)
-    if last is None:
-        print("no validation evaluation was run")
-        return
-    if any(k in last for k in metrics):
-        print(", ".join(f"{k} {last[k]:.4f}" for k in metrics if k in last))
-    print(f"final val loss: {last['loss']:.4f}")
-
-
 def add_lm_finetune(fam, name, finetune, description, from_help):
     """`finetune gpt` and `finetune lstm`: the same GPT-paper options for either left-to-right body."""
     d = defaults_of(finetune)
     p = fam.add_parser(name, help=description)
     p.add_argument("--task", default=d["task"], choices=sorted(gpt_finetune.KIND))
     p.add_argument("--from", dest="checkpoint", default=None, help=from_help)
-    p.add_argument("--lm-weight", type=float, default=d["lm_weight"],
+    p.add_argument("--lm-weight", type=NON_NEGATIVE, default=d["lm_weight"],
                    help="lambda of L_task + lambda * L_LM (0: no aux loss)")
     p.add_argument("--freeze-body", action="store_true", help="train only the task head")
     add_finetune_options(p, d)
@@ -186,11 +111,10 @@ def add_finetune(sub):
     b.add_argument("--from", dest="checkpoint", default=None,
                    help="a pretrained BERT checkpoint; without it the same BERT starts from random weights")
     b.add_argument("--preset", default=d["preset"], help="the BERT size without --from")
-    b.add_argument("--n-eval", type=positive_int, default=d["n_eval"],
+    b.add_argument("--n-eval", type=POSITIVE_INT, default=d["n_eval"],
                    help="score on the first N dev and test examples only")
     add_finetune_options(b, d)
     b.set_defaults(handler=run_finetune_bert)
-    from .recipes.t5_cli import add_finetune_t5
     add_finetune_t5(fam)
 
 
@@ -223,27 +147,6 @@ def run_probe_bert(args):
     return 0
 
 
-def add_finetune_options(p, d):
-    """Options every finetuning run has; `d` holds the recipe function's defaults (defaults_of)."""
-    p.add_argument("--n-train", type=positive_int, default=d["n_train"], help="use only the first N training examples")
-    p.add_argument("--epochs", type=positive_int, default=d["epochs"])
-    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
-    p.add_argument("--lr", type=float, default=d["lr"])
-    p.add_argument("--seed", type=int, default=d["seed"])
-    p.add_argument("--out", default=None, help="run directory for the log, loss curve and checkpoint")
-    p.add_argument("--no-progress", action="store_true")
-
-
-def finetune_out(args):
-    """--out, created and checked before any work (None when not given)."""
-    return None if args.out is None else make_directory(args.out, "--out")
-
-
-def print_scores(scores):
-    for split, metrics in scores.items():
-        print(f"{split}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
-
-
 def run_finetune_lm(args):
     """`finetune gpt` and `finetune lstm`: args.finetune is finetune_gpt or finetune_lstm."""
     scores, _ = args.finetune(args.task, args.checkpoint, lm_weight=args.lm_weight, n_train=args.n_train,
@@ -258,12 +161,12 @@ def add_sample(sub):
     p = sub.add_parser("sample", help="generate text from a GPT checkpoint")
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--prompt", default="\n")
-    p.add_argument("--max-new-tokens", type=int, default=200)
-    p.add_argument("--temperature", type=float, default=0.8)
-    p.add_argument("--top-k", type=int, default=None)
-    p.add_argument("--top-p", type=float, default=None)
+    p.add_argument("--max-new-tokens", type=COUNT, default=200)
+    p.add_argument("--temperature", type=POSITIVE, default=0.8)
+    p.add_argument("--top-k", type=POSITIVE_INT, default=None, help="sample among the k most likely tokens")
+    p.add_argument("--top-p", type=TOP_P, default=None, help="sample among the nucleus of this probability")
     p.add_argument("--greedy", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0)
     p.set_defaults(handler=run_sample)
 
 
@@ -313,7 +216,7 @@ def main(argv=None):
     """Entry point of the `minitrans` console script and `python -m minitrans`.
 
     Returns 0 on success, 1 when training diverged (one line; the last good checkpoint stays),
-    2 for bad input (one line on stderr, no traceback), and 128 + the
+    2 for bad input or too little memory (one line on stderr, no traceback), and 128 + the
     signal's number when Ctrl-C (SIGINT) or SIGTERM stopped a run (after saving its checkpoint)."""
     from .train import Diverged, Interrupted
     args = build_parser().parse_args(argv)
@@ -331,6 +234,9 @@ def main(argv=None):
         return 1
     except (ValueError, OSError, ImportError) as e:
         print(f"minitrans: error: {describe(e)}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("minitrans: error: out of memory (try a smaller --batch-size or model)", file=sys.stderr)
         return 2
 
 

@@ -1,4 +1,5 @@
 """The command line end to end: pretrain, Ctrl-C and resume, sample, finetune, errors."""
+import ast
 import importlib.util
 import json
 import os
@@ -135,6 +136,44 @@ def error_cases():
                          "argument --block-size: expected an integer >= 1, got '0'"),
         "bert max-len 4": (["pretrain", "bert", "--max-len", "4"],
                            "argument --max-len: expected an integer >= 5, got '4'"),
+        "t5 iters 0": (["finetune", "t5", "--iters", "0"], "argument --iters: expected an integer >= 1, got '0'"),
+        "t5 batch size 0": (["finetune", "t5", "--batch-size", "0"],
+                            "argument --batch-size: expected an integer from 1 to 4096, got '0'"),
+        "t5 negative n-eval": (["finetune", "t5", "--n-eval", "-3"],
+                               "argument --n-eval: expected an integer >= 1, got '-3'"),
+        "t5 negative n-train": (["finetune", "t5", "--n-train", "-1"],
+                                "argument --n-train: expected an integer >= 1, got '-1'"),
+        "t5 beam size 0": (["finetune", "t5", "--beam-size", "0"],
+                           "argument --beam-size: expected an integer >= 1, got '0'"),
+        "t5 negative pretrain iters": (["finetune", "t5", "--pretrain-iters", "-5"],
+                                       "argument --pretrain-iters: expected an integer >= 0, got '-5'"),
+        "t5 mixing temperature 0": (["finetune", "t5", "--temperature", "0"],
+                                    "argument --temperature: expected a finite number > 0, got '0'"),
+        "t5 pretrain dropout 1": (["pretrain", "t5", "--dropout", "1"],
+                                  "argument --dropout: expected a number in [0, 1), got '1'"),
+        "huge batch size": (["pretrain", "gpt", "--batch-size", "100000000"],
+                            "argument --batch-size: expected an integer from 1 to 4096, got '100000000'"),
+        "lr 0": (["pretrain", "lstm", "--lr", "0"], "argument --lr: expected a finite number > 0, got '0'"),
+        "lr nan": (["pretrain", "bert", "--lr", "nan"], "argument --lr: expected a finite number > 0, got 'nan'"),
+        "negative min lr": (["pretrain", "gpt", "--min-lr", "-0.0001"],
+                            "argument --min-lr: expected a finite number >= 0, got '-0.0001'"),
+        "negative seed": (["pretrain", "gpt", "--seed", "-1"], "argument --seed: expected an integer >= 0, got '-1'"),
+        "negative lm weight": (["finetune", "gpt", "--lm-weight", "-0.5"],
+                               "argument --lm-weight: expected a finite number >= 0, got '-0.5'"),
+        "finetune lr inf": (["finetune", "bert", "--lr", "inf"], "argument --lr: expected a finite number > 0, got 'inf'"),
+        "temperature 0": (["sample", "--checkpoint", "x", "--temperature", "0"],
+                                                  "argument --temperature: expected a finite number > 0, got '0'"),
+        "top-p above 1": (["sample", "--checkpoint", "x", "--top-p", "1.5"],
+                          "argument --top-p: expected a number in (0, 1], got '1.5'"),
+        "top-k 0": (["sample", "--checkpoint", "x", "--top-k", "0"],
+                    "argument --top-k: expected an integer >= 1, got '0'"),
+        "negative max new tokens": (["sample", "--checkpoint", "x", "--max-new-tokens", "-1"],
+                                    "argument --max-new-tokens: expected an integer >= 0, got '-1'"),
+        "seeds 0": (["experiment", "zero-shot", "--seeds", "0"], "argument --seeds: expected an integer >= 1, got '0'"),
+        "toyworld docs 0": (["data", "toyworld", "--n-docs", "0"],
+                            "argument --n-docs: expected an integer >= 1, got '0'"),
+        "grading timeout 0": (["course", "grade", "x", "--timeout", "0"],
+                              "argument --timeout: expected a finite number > 0, got '0'"),
         "out is a file": (["pretrain", "gpt", "--corpus", "corpus.txt", "--out", "a_file"],
                           "--out 'a_file': expected a directory that can be created and written to "
                           "(a file of that name exists)"),
@@ -194,3 +233,41 @@ def test_resume_keeps_the_tokenizer_of_the_checkpoint(tmp_path):
     assert resumed_tok.to_dict() == tok.to_dict() and trainer.step == 4
     assert tokenizer_from_dict(load_checkpoint(tmp_path / "r" / "checkpoint.safetensors").tokenizer).to_dict() == \
         tok.to_dict()
+
+
+def test_no_import_circle_among_the_cli_modules():
+    """No command module imports, at its top or inside a function, a module that imports it back
+    (recipes/t5_cli.py used to import cli.py, which imports it)."""
+    modules = {}
+    for file in (REPO / "minitrans").rglob("*.py"):
+        parts = file.relative_to(REPO).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = file
+    graph = {name: imported_modules(name, file, modules) for name, file in modules.items()}
+    commands = [name for name in graph if name.rsplit(".", 1)[-1] in ("cli", "cli_options", "t5_cli")]
+    assert len(commands) == 7
+    for name in commands:
+        circles = [other for other in graph[name] if name in reachable(graph, other)]
+        assert circles == [], f"{name} imports {circles}, which import it back"
+
+
+def imported_modules(name, file, modules):
+    """The minitrans modules that `file` (module `name`) imports anywhere in its code."""
+    package = name if file.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(file.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = (f"{base}.{node.module}" if node.module else base) if node.level else node.module
+            found.update(f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m for m in found if m in modules and m != name}
+
+
+def reachable(graph, start):
+    seen, todo = set(), [start]
+    while todo:
+        for module in graph[todo.pop()] - seen:
+            seen.add(module)
+            todo.append(module)
+    return seen

@@ -2,6 +2,7 @@
 grade (a submission's score per part), grade-all (a class into one CSV), parts (the list)."""
 import json
 
+from ..cli_options import POSITIVE
 from ..files import atomic_write_json
 from .grade import DEFAULT_TIMEOUT, format_line, format_report, grade
 from .gradebook import grade_all
@@ -38,7 +39,7 @@ def add_subcommand(sub):
 
 def add_grading_options(parser):
     parser.add_argument("--parts", default=None, help="comma-separated part names (default: the assignment's)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per part")
+    parser.add_argument("--timeout", type=POSITIVE, default=DEFAULT_TIMEOUT, help="seconds per part")
     parser.add_argument("--tests", default=None, help="the part tests (default: tests/test_parts.py of this repository)")
 
 

@@ -6,6 +6,7 @@ or prepare the Shakespeare corpus.
     minitrans data pretrained [--family gpt]       # retrain data/pretrained/gpt.safetensors and bert.safetensors
     minitrans data shakespeare --out shakespeare.txt [--source plays.txt]
 """
+from ..cli_options import POSITIVE_INT, SEED
 from .toyworld import DEFAULT_CONFIG
 
 
@@ -17,7 +18,8 @@ def add_subcommand(subparsers):
     toy = sub.add_parser("toyworld", help="generate the toy-world corpus, probes and tasks")
     toy.add_argument("--out", default=None, help="output folder (default: the repository's data/)")
     for name, value in DEFAULT_CONFIG.items():
-        toy.add_argument("--" + name.replace("_", "-"), type=int, default=value, help=f"default {value}")
+        toy.add_argument("--" + name.replace("_", "-"), type=SEED if name == "seed" else POSITIVE_INT, default=value,
+                         help=f"default {value}")
     toy.set_defaults(handler=run_toyworld)
 
     shipped = sub.add_parser("pretrained", help="retrain the small pretrained GPT and BERT shipped in data/pretrained/")

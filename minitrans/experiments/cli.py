@@ -1,4 +1,5 @@
 """`minitrans experiment NAME [--quick] [--out DIR] [--seeds N]` and `minitrans experiment list`."""
+from ..cli_options import POSITIVE_INT
 
 
 def add_subcommand(sub):
@@ -8,7 +9,7 @@ def add_subcommand(sub):
                    help="one of: " + ", ".join(sorted(STUDIES)) + "; or list")
     p.add_argument("--quick", action="store_true", help="the seconds-long size the tests run (numbers mean little)")
     p.add_argument("--out", default=None, help="output folder (default runs/experiments/NAME)")
-    p.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the study's)")
+    p.add_argument("--seeds", type=POSITIVE_INT, default=None, help="number of seeds (default: the study's)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(handler=run)
 
@@ -19,8 +20,6 @@ def run(args):
         for name, (_, what) in sorted(STUDIES.items()):
             print(f"{name:16s} {what}")
         return 0
-    if args.seeds is not None and args.seeds < 1:
-        raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
     result = run_experiment(args.name, out_dir=args.out, quick=args.quick,
                             seeds=None if args.seeds is None else list(range(args.seeds)),
                             progress=not args.no_progress)
