@@ -4,6 +4,7 @@
     atomic_write_text(path, text)                                          # UTF-8 text
     atomic_write_json(path, data)                                          # pretty-printed JSON
     write_safetensors(path, tensors, metadata)                             # weights, the same bytes every time
+    atomic_write_folder("hf-gpt", lambda temp_dir: ...)                    # a folder of files, all or nothing
     make_directory("runs/gpt", what="--out")                               # checked before a run starts
 
 The content goes to a temporary file beside `path` (named `.<name>.<pid>.<random>.tmp`),
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 import tempfile
 
@@ -90,6 +92,72 @@ def write_safetensors(path, tensors, metadata=None):
     return atomic_write(path, write)
 
 
+def atomic_write_folder(directory, write, replaced=()):
+    """Call `write(temp_dir)` to fill a fresh folder beside `directory`, then swap it in for `directory`.
+
+    Files of an existing `directory` that `write` does not write are carried over (a model folder's
+    README stays), except those named in `replaced`, so the result is the old folder with the new
+    files in place of the old ones. If
+    `write` fails (a full disk, Ctrl-C) the temporary folder is removed and `directory` is as it was:
+    never a half-written folder, never a new config.json beside old weights. The swap is two renames
+    (the old folder aside, the new one in), so a reader may briefly find no folder, never a mixture.
+    Returns `directory` as a str.
+    """
+    directory = os.path.abspath(os.fspath(directory))
+    parent, name = os.path.split(directory)
+    os.makedirs(parent, exist_ok=True)
+    restore_after_killed_swap(parent, name)
+    remove_stale_temp_files(parent, name)
+    temp_dir = tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=parent)
+    old_dir = temp_dir[:-len(".tmp")] + ".old.tmp"
+    try:
+        os.chmod(temp_dir, 0o777 & ~current_umask())
+        write(temp_dir)
+        if os.path.isdir(directory):
+            carry_over(directory, temp_dir, replaced)
+            os.rename(directory, old_dir)
+        os.rename(temp_dir, directory)
+    except BaseException:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        if os.path.isdir(old_dir) and not os.path.exists(directory):    # stopped between the two renames
+            os.rename(old_dir, directory)
+        raise
+    shutil.rmtree(old_dir, ignore_errors=True)
+    return directory
+
+
+def restore_after_killed_swap(parent, name):
+    """Put back the folder `name` that a save killed between its two renames left aside as `.<name>.<pid>.*.old.tmp`."""
+    if os.path.exists(os.path.join(parent, name)):
+        return
+    for entry in sorted(os.listdir(parent)):
+        pid = entry[len(name) + 2:].split(".", 1)[0]
+        if entry.startswith(f".{name}.") and entry.endswith(".old.tmp") and pid.isdigit() \
+                and not process_is_running(int(pid)):
+            os.rename(os.path.join(parent, entry), os.path.join(parent, name))
+            return
+
+
+def carry_over(source, target, replaced=()):
+    """Hard-link (or copy) into `target` every entry of `source` that `target` does not have (but not `replaced`)."""
+    for entry in os.listdir(source):
+        if entry in replaced or os.path.lexists(os.path.join(target, entry)):
+            continue
+        src, dst = os.path.join(source, entry), os.path.join(target, entry)
+        if os.path.isdir(src) and not os.path.islink(src):
+            shutil.copytree(src, dst, symlinks=True, copy_function=link_or_copy)
+        else:
+            link_or_copy(src, dst)
+
+
+def link_or_copy(src, dst):
+    """A hard link of `src` at `dst` (instant, no space), or a copy where links are not possible."""
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
 def atomic_write_text(path, text):
     """Write `text` as UTF-8 to `path` atomically (line endings kept as given)."""
     def write(temp_path):
@@ -130,15 +198,19 @@ def current_umask():
 
 
 def remove_stale_temp_files(directory, name):
-    """Remove `.<name>.<pid>.*.tmp` files in `directory` left by a process that no longer runs."""
+    """Remove `.<name>.<pid>.*.tmp` files (and folders) in `directory` left by a process that no longer runs."""
     prefix = f".{name}."
     for entry in os.listdir(directory):
         if not (entry.startswith(prefix) and entry.endswith(".tmp")):
             continue
         pid = entry[len(prefix):].split(".", 1)[0]
         if pid.isdigit() and not process_is_running(int(pid)):
+            path = os.path.join(directory, entry)
             try:
-                os.remove(os.path.join(directory, entry))
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)
+                else:
+                    os.remove(path)
             except FileNotFoundError:     # another process cleaned it up first
                 pass
 

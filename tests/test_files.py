@@ -1,4 +1,4 @@
-"""The atomic writer: all or nothing, the umask's permissions, stale temp files of killed saves removed."""
+"""The atomic writers: all or nothing (files and folders), the umask's permissions, leftovers of killed saves removed."""
 import os
 import signal
 import stat
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from minitrans.files import atomic_write, atomic_write_text, make_directory
+from minitrans.files import atomic_write, atomic_write_folder, atomic_write_text, make_directory
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,3 +74,47 @@ def test_make_directory_names_the_argument_and_the_reason(tmp_path, where, reaso
                                          rf"and written to \({reason}\)"):
         make_directory(tmp_path / where, "--out")
     assert make_directory(tmp_path / "new" / "run", "--out") == str(tmp_path / "new" / "run")
+
+
+def dead_pid():
+    """The id of a process that has ended."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_folder_is_written_aside_and_swapped_in_keeping_the_files_it_does_not_write(tmp_path, umask_027):
+    folder = tmp_path / "model"
+    atomic_write_folder(folder, lambda d: [Path(d, n).write_text("old " + n) for n in ("a", "b", "vocab.json")])
+    (folder / "README.md").write_text("mine")
+    atomic_write_folder(folder, lambda d: [Path(d, n).write_text("new " + n) for n in ("a", "vocab.txt")],
+                        replaced=("vocab.json",))
+    assert {p.name: p.read_text() for p in folder.iterdir()} == \
+        {"a": "new a", "b": "old b", "vocab.txt": "new vocab.txt", "README.md": "mine"}
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750 and os.listdir(tmp_path) == ["model"]
+
+
+def test_a_failed_folder_write_leaves_the_old_folder_and_no_temp_folder(tmp_path):
+    folder = tmp_path / "model"
+    atomic_write_folder(folder, lambda d: Path(d, "config.json").write_text("old"))
+
+    def disk_full(d):
+        Path(d, "config.json").write_text("new")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write_folder(folder, disk_full)
+    assert os.listdir(tmp_path) == ["model"] and (folder / "config.json").read_text() == "old"
+
+
+def test_a_folder_left_aside_by_a_killed_swap_is_put_back_and_temp_folders_removed(tmp_path):
+    pid = dead_pid()
+    aside = tmp_path / f".model.{pid}.x1.old.tmp"          # killed between its two renames: no model/ now
+    aside.mkdir()
+    (aside / "config.json").write_text("old")
+    half = tmp_path / f".model.{pid}.x2.tmp"               # killed while writing
+    half.mkdir()
+    (half / "config.json").write_text("half")
+    atomic_write_folder(tmp_path / "model", lambda d: Path(d, "vocab.txt").write_text("new"))
+    assert os.listdir(tmp_path) == ["model"]
+    assert {p.name: p.read_text() for p in (tmp_path / "model").iterdir()} == {"config.json": "old", "vocab.txt": "new"}

@@ -208,3 +208,40 @@ def test_embed_command_refuses_a_gpt_folder_in_one_line(tmp_path, capsys):
     save_hf(gpt_like_fixture(), tmp_path)
     assert main(["embed", "--model", str(tmp_path), "a sentence"]) == 2
     assert capsys.readouterr().err.strip().endswith("holds a GPT; embed needs a BERT")
+
+
+def test_a_save_that_fails_midway_leaves_the_old_folder_whole(tmp_path, monkeypatch):
+    """A full disk while the tokenizer is written: the folder keeps the old weights, config and
+    tokenizer (before, it lost them and kept vocab.json without merges.txt)."""
+    bpe = ByteLevelBPETokenizer.train(TEXTS * 3, vocab_size=300)
+    gpt = GPT(GPTConfig(vocab_size=bpe.vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=8))
+    folder = tmp_path / "gpt"
+    save_hf(gpt, folder, bpe)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def disk_full(tokenizer, directory, max_length):
+        Path(directory, "vocab.json").write_text("{}")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("minitrans.interop.hf.save_tokenizer", disk_full)
+    other = GPT(GPTConfig(vocab_size=bpe.vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=8, seed=1))
+    with pytest.raises(OSError, match="No space left"):
+        save_hf(other, folder, bpe)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before and os.listdir(tmp_path) == ["gpt"]
+    model, tok = load_hf(folder)
+    assert_same_parameters(model, gpt) and tok.merges == bpe.merges
+
+
+def test_a_save_with_a_tokenizer_replaces_the_old_tokenizer_and_keeps_other_files(tmp_path):
+    bpe = ByteLevelBPETokenizer.train(TEXTS * 3, vocab_size=300)
+    folder = tmp_path / "model"
+    save_hf(GPT(GPTConfig(vocab_size=bpe.vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=8)), folder, bpe)
+    (folder / "README.md").write_text("model card")
+    wordpiece = WordPieceTokenizer.train(TEXTS * 3, vocab_size=60)
+    bert = BertModel(BertConfig(vocab_size=wordpiece.vocab_size, n_layer=1, n_head=2, d_model=8, d_ff=12,
+                                pad_token_id=wordpiece.pad_id))
+    save_hf(bert, folder, wordpiece)
+    assert sorted(os.listdir(folder)) == ["README.md", "config.json", "model.safetensors", "tokenizer_config.json",
+                                          "vocab.txt"]
+    _, tok = load_hf(folder)
+    assert tok.get_vocab() == wordpiece.get_vocab()

@@ -2,7 +2,7 @@
 
 Read with safetensors' NumPy interface (no torch, no pickle: a folder that holds only
 pytorch_model.bin is refused with a clear error). Every file is written atomically: to a
-temporary file beside it, then renamed over it.
+temporary file beside it, then renamed over it; save_hf fills the whole folder aside first.
 """
 import os
 
@@ -15,6 +15,9 @@ from ..tokenizers.files import read_json
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
+# The tokenizer files of the ecosystem's folders: a save with a tokenizer replaces them all.
+TOKENIZER_FILES = ("vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json",
+                   "tokenizer.json", "added_tokens.json", "spiece.model")
 
 
 def check_directory(directory):
@@ -54,8 +57,8 @@ def read_tensors(directory):
 
 
 def write_folder(directory, config, tensors):
-    """Write config.json and model.safetensors (with the "format": "pt" metadata the ecosystem expects)."""
-    os.makedirs(directory, exist_ok=True)
+    """Write config.json and model.safetensors (with the "format": "pt" metadata the ecosystem expects)
+    into `directory`, a folder being filled (save_hf writes it aside and swaps it in when complete)."""
     tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
     write_safetensors(os.path.join(directory, WEIGHTS), tensors, {"format": "pt"})
     atomic_write_json(os.path.join(directory, CONFIG), config)

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..models import GPT, T5, BertForPreTraining, BertModel
 from . import bert, gpt2, t5
-from .files import (CONFIG, check_directory, load_bpe, load_wordpiece, read_config, read_tensors,
+from ..files import atomic_write_folder
+from .files import (CONFIG, TOKENIZER_FILES, check_directory, load_bpe, load_wordpiece, read_config, read_tensors,
                     save_tokenizer, write_folder)
 from .layout import check_tensors, from_hf, hf_shapes, to_hf
 
@@ -67,6 +68,10 @@ def save_hf(model, directory, tokenizer=None):
     """Write `model` (BertModel, BertForPreTraining, GPT or T5) as a Hugging Face folder: config.json,
     model.safetensors and, when given, the tokenizer's files. Returns the directory.
 
+    The folder is written aside and swapped in when complete (minitrans.files.atomic_write_folder):
+    a failed save leaves the old folder as it was. Other files of an existing folder stay, except
+    the old tokenizer's files when a tokenizer is given.
+
     BertModel loads with transformers' BertModel, BertForPreTraining with BertForPreTraining
     (BertForMaskedLM without NSP), GPT with GPT2LMHeadModel, T5 with T5ForConditionalGeneration.
     """
@@ -82,9 +87,13 @@ def save_hf(model, directory, tokenizer=None):
     else:
         raise TypeError(f"save_hf writes BertModel, BertForPreTraining, GPT and T5, got {type(model).__name__}"
                         + ("; save its body (head.bert) instead" if hasattr(model, "bert") else ""))
-    directory = os.fspath(directory)
-    write_folder(directory, config, to_hf(arch.model_plan(model, arch.save_prefix(model))))
-    if tokenizer is not None:
-        save_tokenizer(tokenizer, directory, max_length)
-    return directory
+    tensors = to_hf(arch.model_plan(model, arch.save_prefix(model)))
+
+    def write(folder):
+        write_folder(folder, config, tensors)
+        if tokenizer is not None:
+            save_tokenizer(tokenizer, folder, max_length)
+    # All the files or none: never new weights beside an old config, nor two tokenizers in one folder.
+    atomic_write_folder(directory, write, replaced=TOKENIZER_FILES if tokenizer is not None else ())
+    return os.fspath(directory)
 
