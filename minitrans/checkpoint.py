@@ -25,10 +25,9 @@ import numbers
 import os
 
 import numpy as np
-from safetensors import SafetensorError, safe_open
-
 from .files import write_safetensors
 from .nn.module import Module
+from .safetensors_reader import read_safetensors
 
 FORMAT = "minitrans-checkpoint"
 FORMAT_VERSION = 1
@@ -172,11 +171,9 @@ def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkp
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint file at '{path}'")
     try:
-        with safe_open(path, framework="np") as f:
-            metadata = f.metadata() or {}
-            tensors = {key: np.array(f.get_tensor(key)) for key in f.keys()}
-    except SafetensorError as e:
-        raise ValueError(f"checkpoint '{path}' is truncated or corrupt (not a readable safetensors file): {e}") from e
+        tensors, metadata = read_safetensors(path)
+    except ValueError as e:
+        raise ValueError(f"checkpoint {e}") from None
     if metadata.get("format") != FORMAT:
         raise ValueError(f"'{path}' is not a minitrans checkpoint: metadata 'format' is "
                          f"{metadata.get('format')!r}, expected {FORMAT!r}")

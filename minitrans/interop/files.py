@@ -1,15 +1,14 @@
 """The files of a Hugging Face model folder: config.json, model.safetensors, tokenizer files.
 
-Read with safetensors' NumPy interface (no torch, no pickle: a folder that holds only
-pytorch_model.bin is refused with a clear error). Every file is written atomically: to a
+Weights are read by minitrans.safetensors_reader, which checks the whole header first (no torch,
+no pickle: a folder that holds only pytorch_model.bin is refused with a clear error). Every file is written atomically: to a
 temporary file beside it, then renamed over it.
 """
 import os
 
 import numpy as np
-from safetensors import SafetensorError, safe_open
-
 from ..files import atomic_write_json, write_safetensors
+from ..safetensors_reader import read_safetensors
 from ..tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
 from ..tokenizers.files import read_json
 
@@ -44,13 +43,7 @@ def read_tensors(directory):
                   if os.path.exists(os.path.join(directory, f))]
         hint = f" (it holds {others}: minitrans reads only a single {WEIGHTS}, never pickle)" if others else ""
         raise FileNotFoundError(f"'{directory}' holds no {WEIGHTS}{hint}")
-    try:
-        with safe_open(path, framework="np") as f:
-            tensors = {name: f.get_tensor(name) for name in f.keys()}
-    except (SafetensorError, TypeError, ValueError) as e:
-        raise ValueError(f"'{path}' could not be read as safetensors with NumPy "
-                         f"(truncated, or a dtype NumPy lacks such as bfloat16): {e}") from e
-    return path, tensors
+    return path, read_safetensors(path)[0]
 
 
 def write_folder(directory, config, tensors):

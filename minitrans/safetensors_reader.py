@@ -1,0 +1,149 @@
+"""Reading safetensors files with every byte of the header checked: the reading side of
+minitrans.files.write_safetensors, used by load_checkpoint and load_hf.
+
+    header = read_header(path)            # names, dtypes, shapes and metadata; no tensor data read
+    tensors, metadata = read_safetensors(path)
+
+A safetensors file is an 8-byte little-endian length N, N bytes of JSON (for each tensor its
+dtype, shape and data_offsets, plus an optional "__metadata__" of str -> str), then the data.
+A damaged or hostile file gets one ValueError naming the file and what is wrong with it: too
+short, a length larger than the file, a header that is not JSON, offsets that overlap, leave
+gaps or run past the end, a dtype minitrans does not read (bfloat16, complex). Nothing is allocated for the
+data before the whole header has been checked against the size of the file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import struct
+
+import numpy as np
+
+from .files import SAFETENSORS_DTYPES
+
+READ_DTYPES = {name: dtype for dtype, name in SAFETENSORS_DTYPES.items()}   # "F32" -> float32, ...
+
+
+@dataclasses.dataclass
+class Entry:
+    """One tensor as the header describes it: its dtype name ("F32"), shape and byte range in the data."""
+
+    dtype: str
+    shape: tuple
+    begin: int
+    end: int
+
+
+@dataclasses.dataclass
+class Header:
+    """The checked header of a safetensors file."""
+
+    path: str
+    entries: dict            # name -> Entry
+    metadata: dict           # str -> str ({} when the file has none)
+    data_start: int          # the byte where the tensor data begins (8 + header length)
+
+    @property
+    def shapes(self):
+        """{name: shape} of every tensor."""
+        return {name: e.shape for name, e in self.entries.items()}
+
+
+def read_header(path) -> Header:
+    """The header of the safetensors file at `path`, checked in full (FileNotFoundError if there is none).
+
+    ValueError naming the file for a file too short to hold its header, a header that is not a JSON
+    object, an entry without a valid dtype, shape or data_offsets, a dtype minitrans does not read, offsets
+    that overlap, leave a gap or disagree with the shape, and data that ends before or after the file does.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        return _read_header(f, path)
+
+
+def _read_header(f, path):
+    size = os.fstat(f.fileno()).st_size
+    if size < 8:
+        raise corrupt(path, f"{size} bytes, but a safetensors file starts with the 8-byte length of its header")
+    (length,) = struct.unpack("<Q", f.read(8))
+    if length > size - 8:
+        raise corrupt(path, f"its first 8 bytes say the header is {length} bytes long, but only {size - 8} follow")
+    try:
+        header = json.loads(f.read(length).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise corrupt(path, f"its header is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise corrupt(path, f"its header is a JSON {type(header).__name__}, expected an object")
+    metadata = header.pop("__metadata__", None)
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise ValueError(f"'{path}': the header's __metadata__ must map str to str, got {metadata!r:.200}")
+    entries = {name: _entry(path, name, value) for name, value in header.items()}
+    _check_layout(path, entries, size - 8 - length)
+    return Header(path, entries, metadata, 8 + length)
+
+
+def corrupt(path, reason):
+    """The ValueError for a file whose bytes do not form a safetensors file."""
+    return ValueError(f"'{path}' is truncated or corrupt (not a valid safetensors file): {reason}")
+
+
+def _entry(path, name, value):
+    """The Entry of one header item; ValueError naming the tensor unless it is well formed."""
+    if not isinstance(value, dict) or not {"dtype", "shape", "data_offsets"} <= set(value):
+        raise ValueError(f"'{path}': header entry '{name}' must hold dtype, shape and data_offsets, got {value!r:.200}")
+    dtype, shape, offsets = value["dtype"], value["shape"], value["data_offsets"]
+    if dtype not in READ_DTYPES:
+        hint = " (bfloat16: save the model as float32 first)" if dtype == "BF16" else ""
+        raise ValueError(f"'{path}': tensor '{name}' has dtype {dtype!r}, which minitrans cannot read; "
+                         f"it reads {sorted(READ_DTYPES)}{hint}")
+    if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
+        raise ValueError(f"'{path}': tensor '{name}' has shape {shape!r}, expected a list of integers >= 0")
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(n) for n in offsets) \
+            or offsets[0] > offsets[1]:
+        raise ValueError(f"'{path}': tensor '{name}' has data_offsets {offsets!r}, expected [begin, end] "
+                         f"with 0 <= begin <= end")
+    needed = math.prod(shape) * READ_DTYPES[dtype].itemsize
+    if offsets[1] - offsets[0] != needed:
+        raise ValueError(f"'{path}': tensor '{name}' has data_offsets {offsets} ({offsets[1] - offsets[0]} bytes), "
+                         f"but a {dtype} tensor of shape {shape} takes {needed} bytes")
+    return Entry(dtype, tuple(shape), offsets[0], offsets[1])
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_layout(path, entries, data_size):
+    """The tensors must fill the data one after the other: no overlap, no gap, nothing past the end."""
+    position, previous = 0, None
+    for name, e in sorted(entries.items(), key=lambda item: (item[1].begin, item[1].end)):
+        if e.begin < position:
+            raise corrupt(path, f"tensor '{name}' (bytes {e.begin} to {e.end}) overlaps tensor '{previous}' "
+                                f"(which ends at byte {position})")
+        if e.begin > position:
+            raise corrupt(path, f"bytes {position} to {e.begin} of its data belong to no tensor")
+        position, previous = e.end, name
+    if position > data_size:
+        raise corrupt(path, f"its tensors take {position} bytes of data, but the file holds {data_size}")
+    if position < data_size:
+        raise corrupt(path, f"{data_size - position} bytes follow its last tensor")
+
+
+def read_safetensors(path):
+    """({name: array}, metadata) of the safetensors file at `path`, its header checked first (read_header).
+
+    Header and data are read through one open file, so a file replaced meanwhile (an atomic save) is
+    read whole, old or new. Arrays come back in the machine's byte order and the file's dtype (nothing is cast)."""
+    path = os.fspath(path)
+    tensors = {}
+    with open(path, "rb") as f:
+        header = _read_header(f, path)
+        for name, e in header.entries.items():
+            dtype = READ_DTYPES[e.dtype]
+            f.seek(header.data_start + e.begin)
+            data = np.fromfile(f, dtype=dtype.newbyteorder("<"), count=math.prod(e.shape))
+            tensors[name] = data.astype(dtype, copy=False).reshape(e.shape)
+    return tensors, header.metadata

@@ -1,0 +1,122 @@
+"""Files no minitrans code wrote: every loader checks the whole file before it changes or allocates
+anything, and names the file, what it expected and what it found (issue 23)."""
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from minitrans.checkpoint import load_checkpoint, save_checkpoint
+from minitrans.interop import load_hf, save_hf
+from minitrans.models import GPT, GPTConfig
+
+
+def tiny_gpt():
+    return GPT(GPTConfig(vocab_size=12, block_size=8, n_layer=1, n_head=2, n_embd=8))
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    return save_checkpoint(tmp_path / "ckpt.safetensors", tiny_gpt(), step=3, config=tiny_gpt().config)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return save_hf(tiny_gpt(), tmp_path / "gpt2")
+
+
+def split(path):
+    """(header dict, data bytes) of a safetensors file."""
+    raw = open(path, "rb").read()
+    (length,) = struct.unpack("<Q", raw[:8])
+    return json.loads(raw[8:8 + length]), raw[8 + length:]
+
+
+def join(path, header, data):
+    """Write a safetensors file from a header dict and data bytes, as a hand-made or damaged file would be."""
+    text = json.dumps(header).encode()
+    open(path, "wb").write(struct.pack("<Q", len(text)) + text + data)
+
+
+def loaders(checkpoint, folder):
+    """(path of the weights file, how to load it) for both loaders."""
+    return [(checkpoint, lambda: load_checkpoint(checkpoint, tiny_gpt())),
+            (f"{folder}/model.safetensors", lambda: load_hf(folder))]
+
+
+# ------------------------------------------------------------------ 1. bytes that are no safetensors file
+def in_data_order(header):
+    return sorted((k for k in header if k != "__metadata__"), key=lambda k: header[k]["data_offsets"][0])
+
+
+def changed(header, name, **fields):
+    return {**header, name: {**header[name], **fields}}
+
+
+def moved(header, name, shift):
+    return changed(header, name, data_offsets=[o + shift for o in header[name]["data_offsets"]])
+
+
+def one_huge_tensor(header):
+    return {"__metadata__": header["__metadata__"], "huge": {"dtype": "F32", "shape": [2 ** 40],
+                                                             "data_offsets": [0, 2 ** 42]}}
+
+
+def everything_moved(header):
+    return {k: header[k] if k == "__metadata__" else moved(header, k, 4)[k] for k in header}
+
+
+DAMAGES = {   # name: (change(header, data) -> (header, data), what the error says)
+    "truncated": (lambda h, d: (h, d[:-3]), r"its tensors take \d+ bytes of data, but the file holds \d+"),
+    "bytes after the data": (lambda h, d: (h, d + bytes(8)), "8 bytes follow its last tensor"),
+    "a tensor larger than the file": (lambda h, d: (one_huge_tensor(h), d),
+                                      f"its tensors take {2 ** 42} bytes of data, but the file holds"),
+    "overlapping offsets": (lambda h, d: (moved(h, in_data_order(h)[1], -4), d),
+                            r"tensor '.*' \(bytes \d+ to \d+\) overlaps tensor"),
+    "a gap in the data": (lambda h, d: (everything_moved(h), bytes(4) + d),
+                          "bytes 0 to 4 of its data belong to no tensor"),
+    "offsets that disagree with the shape": (lambda h, d: (changed(h, in_data_order(h)[0], shape=[1]), d),
+                                             r"\(\d+ bytes\), but a F32 tensor of shape \[1\] takes 4 bytes"),
+    "a negative shape": (lambda h, d: (changed(h, in_data_order(h)[0], shape=[-1, 4]), d),
+                         r"has shape \[-1, 4\], expected a list of integers >= 0"),
+    "an entry without offsets": (lambda h, d: ({**h, "x": {"dtype": "F32", "shape": [2]}}, d),
+                                 "must hold dtype, shape and data_offsets"),
+    "a header that is a list": (lambda h, d: ([1, 2], d), "its header is a JSON list, expected an object"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_header_or_data_is_one_named_error(checkpoint, folder, damage):
+    change, message = DAMAGES[damage]
+    for path, load in loaders(checkpoint, folder):
+        join(path, *change(*split(path)))
+        with pytest.raises(ValueError, match=f"'{path}'.*{message}"):
+            load()
+
+
+@pytest.mark.parametrize("length", [2 ** 60, 2 ** 64 - 1, "file size"])
+def test_a_header_length_larger_than_the_file_is_refused_before_reading(checkpoint, folder, length):
+    for path, load in loaders(checkpoint, folder):
+        raw = open(path, "rb").read()
+        claimed = len(raw) - 7 if length == "file size" else length
+        open(path, "wb").write(struct.pack("<Q", claimed) + raw[8:])
+        with pytest.raises(ValueError, match=f"'{path}' is truncated or corrupt .*: its first 8 bytes say the "
+                                             f"header is {claimed} bytes long, but only {len(raw) - 8} follow"):
+            load()
+
+
+@pytest.mark.parametrize("text", [b"not json at all!", b"\xff\xfe{}     ", b'{"a": '])
+def test_a_header_that_is_not_json_is_named(checkpoint, folder, text):
+    for path, load in loaders(checkpoint, folder):
+        data = split(path)[1]
+        open(path, "wb").write(struct.pack("<Q", len(text)) + text + data)
+        with pytest.raises(ValueError, match=f"'{path}' is truncated or corrupt .*: its header is not JSON"):
+            load()
+
+
+@pytest.mark.parametrize("size", [0, 5])
+def test_a_file_shorter_than_the_length_field(checkpoint, folder, size):
+    for path, load in loaders(checkpoint, folder):
+        open(path, "r+b").truncate(size)
+        with pytest.raises(ValueError, match=f"'{path}' is truncated or corrupt .*: {size} bytes, but"):
+            load()
