@@ -27,7 +27,7 @@ import os
 import numpy as np
 from .files import write_safetensors
 from .nn.module import Module
-from .safetensors_reader import read_safetensors
+from .safetensors_reader import check_weights, read_safetensors
 
 FORMAT = "minitrans-checkpoint"
 FORMAT_VERSION = 1
@@ -162,10 +162,10 @@ def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkp
     """Read a checkpoint; if given, restore `model` (weights and rng states) and `optimizer`.
 
     Everything is checked before anything is changed. Raises FileNotFoundError for
-    a missing file, ValueError for a corrupt or truncated file, a file that is not a
-    minitrans checkpoint, malformed metadata (a step that is not an integer >= 0, an
-    optimizer entry without its step, an invalid generator state), another model type,
-    or weights that do not fit the model.
+    a missing file, ValueError for a corrupt or truncated file (safetensors_reader), a file
+    that is not a minitrans checkpoint, malformed metadata (a step that is not an integer >= 0,
+    an optimizer entry without its step, an invalid generator state), a weight or optimizer
+    buffer that is not a float, another model type, or weights that do not fit the model.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -178,6 +178,10 @@ def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkp
         raise ValueError(f"'{path}' is not a minitrans checkpoint: metadata 'format' is "
                          f"{metadata.get('format')!r}, expected {FORMAT!r}")
     meta = _parse_metadata(path, metadata)
+    try:
+        check_weights(path, tensors)             # weights and optimizer buffers alike
+    except ValueError as e:
+        raise ValueError(f"checkpoint {e}") from None
     ckpt = Checkpoint(path=path, model_type=meta["model_type"], step=meta["step"],
                       model_state=_tensors_under(tensors, "model/"), optimizer_state=None,
                       config=meta["config"], rng_state=meta["rng_state"],

@@ -3,6 +3,7 @@ minitrans.files.write_safetensors, used by load_checkpoint and load_hf.
 
     header = read_header(path)            # names, dtypes, shapes and metadata; no tensor data read
     tensors, metadata = read_safetensors(path)
+    check_weights(path, tensors)          # floats only, or an error naming the tensor
 
 A safetensors file is an 8-byte little-endian length N, N bytes of JSON (for each tensor its
 dtype, shape and data_offsets, plus an optional "__metadata__" of str -> str), then the data.
@@ -24,6 +25,7 @@ import numpy as np
 from .files import SAFETENSORS_DTYPES
 
 READ_DTYPES = {name: dtype for dtype, name in SAFETENSORS_DTYPES.items()}   # "F32" -> float32, ...
+FLOAT_DTYPES = ("F16", "F32", "F64")      # the dtypes a weight may have (it is then converted to the model's)
 
 
 @dataclasses.dataclass
@@ -147,3 +149,13 @@ def read_safetensors(path):
             data = np.fromfile(f, dtype=dtype.newbyteorder("<"), count=math.prod(e.shape))
             tensors[name] = data.astype(dtype, copy=False).reshape(e.shape)
     return tensors, header.metadata
+
+
+def check_weights(path, tensors):
+    """ValueError naming the first of {name: array} that is not a float (F16, F32 or F64): a weight
+    is never cast from an integer or bool dtype."""
+    for name, array in tensors.items():
+        dtype = SAFETENSORS_DTYPES.get(array.dtype, str(array.dtype))
+        if dtype not in FLOAT_DTYPES:
+            raise ValueError(f"'{path}': tensor '{name}' has dtype {dtype}, but weights must be floats "
+                             f"({', '.join(FLOAT_DTYPES)}); minitrans does not cast it")

@@ -120,3 +120,44 @@ def test_a_file_shorter_than_the_length_field(checkpoint, folder, size):
         open(path, "r+b").truncate(size)
         with pytest.raises(ValueError, match=f"'{path}' is truncated or corrupt .*: {size} bytes, but"):
             load()
+
+
+# ------------------------------------------------------------------ 2. weights that are not floats
+def replaced(path, name, dtype, data):
+    """Rewrite the file with tensor `name` declared as `dtype` and holding the bytes `data` (same shape)."""
+    header, old = split(path)
+    pieces, position = [], 0
+    for key in in_data_order(header):
+        begin, end = header[key]["data_offsets"]
+        piece = data if key == name else old[begin:end]
+        header = changed(header, key, data_offsets=[position, position + len(piece)],
+                         **({"dtype": dtype} if key == name else {}))
+        pieces.append(piece)
+        position += len(piece)
+    join(path, header, b"".join(pieces))
+
+
+@pytest.mark.parametrize("dtype, itemsize, message", [
+    ("I32", 4, r"has dtype I32, but weights must be floats \(F16, F32, F64\); minitrans does not cast it"),
+    ("I64", 8, "has dtype I64, but weights must be floats"),
+    ("BOOL", 1, "has dtype BOOL, but weights must be floats"),
+    ("BF16", 2, r"has dtype 'BF16', which minitrans cannot read; .*\(bfloat16: save the model as float32 first\)"),
+    ("C64", 8, "has dtype 'C64', which minitrans cannot read"),
+])
+def test_a_weight_that_is_no_float_is_refused_by_name(checkpoint, folder, dtype, itemsize, message):
+    for path, load in loaders(checkpoint, folder):
+        name = in_data_order(split(path)[0])[-1]
+        replaced(path, name, dtype, bytes(itemsize * int(np.prod(split(path)[0][name]["shape"]))))
+        with pytest.raises(ValueError, match=f"'{path}': tensor '{name}' {message}"):
+            load()
+
+
+def test_float16_and_float64_weights_are_converted_to_the_models_dtype(tmp_path):
+    model = tiny_gpt()
+    for dtype in (np.float16, np.float64):
+        path = save_checkpoint(tmp_path / "c.safetensors", model.astype(dtype))
+        fresh = load_checkpoint(path, tiny_gpt()).model_state
+        assert all(a.dtype == dtype for a in fresh.values())
+        back = tiny_gpt()
+        load_checkpoint(path, back)
+        assert all(p.data.dtype == np.float32 for p in back.parameters())

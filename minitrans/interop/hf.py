@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from ..models import GPT, T5, BertForPreTraining, BertModel
+from ..safetensors_reader import check_weights
 from . import bert, gpt2, t5
 from .files import (CONFIG, check_directory, load_bpe, load_wordpiece, read_config, read_tensors,
                     save_tokenizer, write_folder)
@@ -30,7 +31,8 @@ def load_hf(directory):
     GPT-2 gives a GPT and the byte-level BPE of vocab.json + merges.txt. T5 gives a T5
     (models/t5.py) and whichever of those two tokenizers the folder holds (not SentencePiece's
     spiece.model, which minitrans cannot read). The tokenizer is None when the folder has no such files.
-    Weights keep their float32 or float64 dtype (float16 becomes float32).
+    Weights keep their float32 or float64 dtype (float16 becomes float32); integer, bool, complex and
+    bfloat16 weights are refused, naming the tensor.
     """
     directory = check_directory(directory)
     config = read_config(directory)
@@ -52,6 +54,7 @@ def load_hf(directory):
     model, entries = arch.build(model_config, list(tensors))
     known = arch.known_extras(tensors, entries, path)
     check_tensors(path, hf_shapes(entries), {n: a.shape for n, a in tensors.items()}, known)
+    check_weights(path, {hf_name: tensors[hf_name] for _, hf_name, _, _ in entries})
     model.load_state_dict(from_hf(entries, tensors, model_config.dtype))
     if model_type == "bert":
         tokenizer = load_wordpiece(directory)
