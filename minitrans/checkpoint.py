@@ -165,7 +165,8 @@ def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkp
     a missing file, ValueError for a corrupt or truncated file (safetensors_reader), a file
     that is not a minitrans checkpoint, malformed metadata (a step that is not an integer >= 0,
     an optimizer entry without its step, an invalid generator state), a weight or optimizer
-    buffer that is not a float, another model type, or weights that do not fit the model.
+    buffer that is not a float or holds NaN or Inf, another model type, or weights that do not
+    fit the model.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):

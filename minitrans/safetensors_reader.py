@@ -3,7 +3,7 @@ minitrans.files.write_safetensors, used by load_checkpoint and load_hf.
 
     header = read_header(path)            # names, dtypes, shapes and metadata; no tensor data read
     tensors, metadata = read_safetensors(path)
-    check_weights(path, tensors)          # floats only, or an error naming the tensor
+    check_weights(path, tensors)          # finite floats only, or an error naming the tensor
 
 A safetensors file is an 8-byte little-endian length N, N bytes of JSON (for each tensor its
 dtype, shape and data_offsets, plus an optional "__metadata__" of str -> str), then the data.
@@ -152,10 +152,15 @@ def read_safetensors(path):
 
 
 def check_weights(path, tensors):
-    """ValueError naming the first of {name: array} that is not a float (F16, F32 or F64): a weight
-    is never cast from an integer or bool dtype."""
+    """ValueError naming the first of {name: array} that is not a float (F16, F32 or F64) or holds NaN
+    or Inf: a weight is never cast from an integer or bool dtype, nor loaded non-finite."""
     for name, array in tensors.items():
         dtype = SAFETENSORS_DTYPES.get(array.dtype, str(array.dtype))
         if dtype not in FLOAT_DTYPES:
             raise ValueError(f"'{path}': tensor '{name}' has dtype {dtype}, but weights must be floats "
                              f"({', '.join(FLOAT_DTYPES)}); minitrans does not cast it")
+        finite = np.isfinite(array)
+        if not finite.all():
+            nan = int(np.isnan(array).sum())
+            raise ValueError(f"'{path}': tensor '{name}' holds {nan} NaN and {array.size - int(finite.sum()) - nan} "
+                             f"Inf values; minitrans does not load non-finite weights")

@@ -161,3 +161,34 @@ def test_float16_and_float64_weights_are_converted_to_the_models_dtype(tmp_path)
         back = tiny_gpt()
         load_checkpoint(path, back)
         assert all(p.data.dtype == np.float32 for p in back.parameters())
+
+
+# ------------------------------------------------------------------ 3. NaN and Inf
+def poked(path, name, values):
+    """The first elements of float32 tensor `name` overwritten with `values`, in place in the file's bytes."""
+    header, data = split(path)
+    begin = header[name]["data_offsets"][0]
+    new = np.asarray(values, "<f4").tobytes()
+    join(path, header, data[:begin] + new + data[begin + len(new):])
+
+
+@pytest.mark.parametrize("values, counts", [([np.nan], "1 NaN and 0 Inf"), ([np.inf, -np.inf, np.nan], "1 NaN and 2 Inf")])
+def test_non_finite_weights_are_refused_naming_tensor_and_file(checkpoint, folder, values, counts):
+    for path, load in loaders(checkpoint, folder):
+        name = in_data_order(split(path)[0])[0]
+        poked(path, name, values)
+        with pytest.raises(ValueError, match=f"'{path}': tensor '{name}' holds {counts} values; "
+                                             "minitrans does not load non-finite weights"):
+            load()
+
+
+def test_a_non_finite_optimizer_buffer_is_refused_and_nothing_changes(tmp_path):
+    from minitrans.optim import AdamW
+    model = tiny_gpt()
+    path = save_checkpoint(tmp_path / "c.safetensors", model, AdamW(model, lr=1e-3), step=1)
+    poked(path, "optimizer/v/wte.weight", [np.inf])
+    fresh = tiny_gpt()
+    fresh.wte.weight.data[:] = 7
+    with pytest.raises(ValueError, match=f"checkpoint '{path}': tensor 'optimizer/v/wte.weight' holds 0 NaN and 1 Inf"):
+        load_checkpoint(path, fresh, AdamW(fresh, lr=1e-3))
+    assert (fresh.wte.weight.data == 7).all()

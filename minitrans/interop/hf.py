@@ -32,7 +32,7 @@ def load_hf(directory):
     (models/t5.py) and whichever of those two tokenizers the folder holds (not SentencePiece's
     spiece.model, which minitrans cannot read). The tokenizer is None when the folder has no such files.
     Weights keep their float32 or float64 dtype (float16 becomes float32); integer, bool, complex and
-    bfloat16 weights are refused, naming the tensor.
+    bfloat16 weights are refused, naming the tensor, and so are weights holding NaN or Inf.
     """
     directory = check_directory(directory)
     config = read_config(directory)
