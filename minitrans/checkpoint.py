@@ -26,6 +26,7 @@ import os
 
 import numpy as np
 from .files import write_safetensors
+from .functional.checks import is_int
 from .nn.module import Module
 from .safetensors_reader import check_weights, read_safetensors
 
@@ -247,7 +248,7 @@ def _parse_metadata(path, metadata):
 
 def _is_step(value):
     """A step count: an int >= 0 (JSON gives int or float; True is not a step)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return is_int(value) and value >= 0
 
 
 def _tensors_under(tensors, prefix):

@@ -1,16 +1,16 @@
 """Reading safetensors files with every byte of the header checked: the reading side of
 minitrans.files.write_safetensors, used by load_checkpoint and load_hf.
 
-    header = read_header(path)            # names, dtypes, shapes and metadata; no tensor data read
     tensors, metadata = read_safetensors(path)
     check_weights(path, tensors)          # finite floats only, or an error naming the tensor
+    check_size("'config.json'", count_gpt_parameters(config), path, shapes)   # before building the model
 
 A safetensors file is an 8-byte little-endian length N, N bytes of JSON (for each tensor its
 dtype, shape and data_offsets, plus an optional "__metadata__" of str -> str), then the data.
 A damaged or hostile file gets one ValueError naming the file and what is wrong with it: too
 short, a length larger than the file, a header that is not JSON, offsets that overlap, leave
-gaps or run past the end, a dtype minitrans does not read (bfloat16, complex). Nothing is allocated for the
-data before the whole header has been checked against the size of the file.
+gaps or run past the end, a dtype minitrans does not read (bfloat16, complex). Nothing is
+allocated for the data before the whole header has been checked against the size of the file.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import struct
 import numpy as np
 
 from .files import SAFETENSORS_DTYPES
+from .functional.checks import is_int
 
 READ_DTYPES = {name: dtype for dtype, name in SAFETENSORS_DTYPES.items()}   # "F32" -> float32, ...
 FLOAT_DTYPES = ("F16", "F32", "F64")      # the dtypes a weight may have (it is then converted to the model's)
@@ -38,34 +39,11 @@ class Entry:
     end: int
 
 
-@dataclasses.dataclass
-class Header:
-    """The checked header of a safetensors file."""
-
-    path: str
-    entries: dict            # name -> Entry
-    metadata: dict           # str -> str ({} when the file has none)
-    data_start: int          # the byte where the tensor data begins (8 + header length)
-
-    @property
-    def shapes(self):
-        """{name: shape} of every tensor."""
-        return {name: e.shape for name, e in self.entries.items()}
-
-
-def read_header(path) -> Header:
-    """The header of the safetensors file at `path`, checked in full (FileNotFoundError if there is none).
-
-    ValueError naming the file for a file too short to hold its header, a header that is not a JSON
-    object, an entry without a valid dtype, shape or data_offsets, a dtype minitrans does not read, offsets
-    that overlap, leave a gap or disagree with the shape, and data that ends before or after the file does.
-    """
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        return _read_header(f, path)
-
-
-def _read_header(f, path):
+def read_header(f, path):
+    """({name: Entry}, metadata, the byte where the data starts) of the open safetensors file `f`, checked
+    in full: ValueError naming `path` for a file too short to hold its header, a header that is not a
+    JSON object, an entry without a valid dtype, shape or data_offsets, a dtype minitrans does not read,
+    offsets that overlap, leave a gap or disagree with the shape, and data that ends before or after the file."""
     size = os.fstat(f.fileno()).st_size
     if size < 8:
         raise corrupt(path, f"{size} bytes, but a safetensors file starts with the 8-byte length of its header")
@@ -84,7 +62,7 @@ def _read_header(f, path):
         raise ValueError(f"'{path}': the header's __metadata__ must map str to str, got {metadata!r:.200}")
     entries = {name: _entry(path, name, value) for name, value in header.items()}
     _check_layout(path, entries, size - 8 - length)
-    return Header(path, entries, metadata, 8 + length)
+    return entries, metadata, 8 + length
 
 
 def corrupt(path, reason):
@@ -95,15 +73,16 @@ def corrupt(path, reason):
 def _entry(path, name, value):
     """The Entry of one header item; ValueError naming the tensor unless it is well formed."""
     if not isinstance(value, dict) or not {"dtype", "shape", "data_offsets"} <= set(value):
-        raise ValueError(f"'{path}': header entry '{name}' must hold dtype, shape and data_offsets, got {value!r:.200}")
+        raise ValueError(f"'{path}': header entry '{name}' must hold dtype, shape and data_offsets, "
+                         f"got {value!r:.200}")
     dtype, shape, offsets = value["dtype"], value["shape"], value["data_offsets"]
     if dtype not in READ_DTYPES:
         hint = " (bfloat16: save the model as float32 first)" if dtype == "BF16" else ""
         raise ValueError(f"'{path}': tensor '{name}' has dtype {dtype!r}, which minitrans cannot read; "
                          f"it reads {sorted(READ_DTYPES)}{hint}")
-    if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
+    if not isinstance(shape, list) or not all(is_int(n) and n >= 0 for n in shape):
         raise ValueError(f"'{path}': tensor '{name}' has shape {shape!r}, expected a list of integers >= 0")
-    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(n) for n in offsets) \
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(is_int(n) and n >= 0 for n in offsets) \
             or offsets[0] > offsets[1]:
         raise ValueError(f"'{path}': tensor '{name}' has data_offsets {offsets!r}, expected [begin, end] "
                          f"with 0 <= begin <= end")
@@ -112,10 +91,6 @@ def _entry(path, name, value):
         raise ValueError(f"'{path}': tensor '{name}' has data_offsets {offsets} ({offsets[1] - offsets[0]} bytes), "
                          f"but a {dtype} tensor of shape {shape} takes {needed} bytes")
     return Entry(dtype, tuple(shape), offsets[0], offsets[1])
-
-
-def _is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _check_layout(path, entries, data_size):
@@ -135,20 +110,21 @@ def _check_layout(path, entries, data_size):
 
 
 def read_safetensors(path):
-    """({name: array}, metadata) of the safetensors file at `path`, its header checked first (read_header).
+    """({name: array}, metadata) of the safetensors file at `path` (FileNotFoundError if there is none).
 
-    Header and data are read through one open file, so a file replaced meanwhile (an atomic save) is
-    read whole, old or new. Arrays come back in the machine's byte order and the file's dtype (nothing is cast)."""
+    The whole header is checked against the size of the file (read_header) before any data is read, and
+    header and data come through one open file, so a file replaced meanwhile (an atomic save) is read
+    whole, old or new. Arrays come back in the machine's byte order and the file's dtype (nothing is cast)."""
     path = os.fspath(path)
     tensors = {}
     with open(path, "rb") as f:
-        header = _read_header(f, path)
-        for name, e in header.entries.items():
+        entries, metadata, data_start = read_header(f, path)
+        for name, e in entries.items():
             dtype = READ_DTYPES[e.dtype]
-            f.seek(header.data_start + e.begin)
+            f.seek(data_start + e.begin)
             data = np.fromfile(f, dtype=dtype.newbyteorder("<"), count=math.prod(e.shape))
             tensors[name] = data.astype(dtype, copy=False).reshape(e.shape)
-    return tensors, header.metadata
+    return tensors, metadata
 
 
 def check_weights(path, tensors):
@@ -164,3 +140,14 @@ def check_weights(path, tensors):
             nan = int(np.isnan(array).sum())
             raise ValueError(f"'{path}': tensor '{name}' holds {nan} NaN and {array.size - int(finite.sum()) - nan} "
                              f"Inf values; minitrans does not load non-finite weights")
+
+
+def check_size(what, parameters, path, shapes):
+    """ValueError before a model is built if `what` (a config) describes a model of more than twice as many
+    parameters as the file holds values ({name: shape}): a config saying vocab_size 10**9 over a 100-row
+    embedding is refused without allocating anything for it. Smaller differences are left to the check of
+    each tensor's name and shape, which needs the model built and can name them."""
+    held = sum(math.prod(shape) for shape in shapes.values())
+    if parameters > 2 * held:
+        raise ValueError(f"{what} describes a model of {parameters:,} parameters, but '{path}' holds only "
+                         f"{held:,} values: the sizes in the config do not match the tensors")

@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 
 from minitrans.checkpoint import load_checkpoint, save_checkpoint
-from minitrans.interop import load_hf, save_hf
-from minitrans.models import GPT, GPTConfig
+from minitrans.interop import bert, gpt2, load_hf, save_hf, t5
+from minitrans.models import GPT, T5, BertConfig, BertModel, GPTConfig, T5Config
+from minitrans.recipes.runs import load_pretrained
+from minitrans.tokenizers import CharTokenizer
+
+TEXT = "the cat sat on a mat"
 
 
 def tiny_gpt():
@@ -17,7 +21,10 @@ def tiny_gpt():
 
 @pytest.fixture
 def checkpoint(tmp_path):
-    return save_checkpoint(tmp_path / "ckpt.safetensors", tiny_gpt(), step=3, config=tiny_gpt().config)
+    """A recipe's checkpoint of a tiny GPT: weights, config and tokenizer."""
+    tokenizer = CharTokenizer.train(TEXT)
+    return save_checkpoint(tmp_path / "ckpt.safetensors", tiny_gpt(), step=3, config=tiny_gpt().config,
+                           tokenizer=tokenizer)
 
 
 @pytest.fixture
@@ -192,3 +199,116 @@ def test_a_non_finite_optimizer_buffer_is_refused_and_nothing_changes(tmp_path):
     with pytest.raises(ValueError, match=f"checkpoint '{path}': tensor 'optimizer/v/wte.weight' holds 0 NaN and 1 Inf"):
         load_checkpoint(path, fresh, AdamW(fresh, lr=1e-3))
     assert (fresh.wte.weight.data == 7).all()
+
+
+# ------------------------------------------------------------------ 4. config.json and a checkpoint's config
+def edited_config(folder, **changes):
+    path = f"{folder}/config.json"
+    config = json.load(open(path))
+    json.dump({**config, **changes}, open(path, "w"))
+    return path
+
+
+def never_built(monkeypatch, *families):
+    """Make building a model of these interop families fail the test: the check must come before."""
+    def forbidden(*args):
+        raise AssertionError("the model was built before the config was checked against the file")
+    for family in families:
+        monkeypatch.setattr(family, "build", forbidden)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"n_embd": "8"}, "n_embd must be an integer >= 1, got '8'"),
+    ({"n_layer": True}, "n_layer must be an integer >= 1, got True"),
+    ({"n_head": 0}, "n_head must be an integer >= 1, got 0"),
+    ({"n_positions": -4}, "n_positions must be an integer >= 1, got -4"),
+    ({"vocab_size": 1e9}, "vocab_size must be an integer >= 1, got 1000000000.0"),
+    ({"n_inner": 2.5}, "n_inner must be an integer >= 1, got 2.5"),
+    ({"tie_word_embeddings": "false"}, "tie_word_embeddings must be true or false, got 'false'"),
+    ({"scale_attn_weights": 1}, "scale_attn_weights must be true or false, got 1"),
+    ({key: "0.1" for key in gpt2.DROPOUTS}, r"resid_pdrop must be a number in \[0, 1\), got '0.1'"),
+    ({"layer_norm_epsilon": -1}, "layer_norm_epsilon must be a finite number > 0, got -1"),
+    ({"layer_norm_epsilon": float("nan")}, "layer_norm_epsilon must be a finite number > 0, got nan"),
+    ({"activation_function": ["gelu"]}, r"activation_function \['gelu'\] is not one minitrans has"),
+    ({"n_head": 3}, r"GPTConfig.n_embd \(8\) must be divisible by n_head \(3\)"),
+])
+def test_a_gpt2_config_with_wrong_types_or_ranges_is_named(folder, monkeypatch, change, message):
+    path = edited_config(folder, **change)
+    never_built(monkeypatch, gpt2)
+    with pytest.raises(ValueError, match=f"'{path}': {message}"):
+        load_hf(folder)
+
+
+@pytest.mark.parametrize("change", [{"vocab_size": 10 ** 9}, {"n_layer": 10 ** 7}, {"n_embd": 2 ** 20, "n_head": 1}])
+def test_config_sizes_far_beyond_the_file_fail_before_the_model_is_built(folder, monkeypatch, change):
+    path = edited_config(folder, **change)
+    never_built(monkeypatch, gpt2)
+    with pytest.raises(ValueError, match=f"'{path}' describes a model of [0-9,]+ parameters, but "
+                                         f"'{folder}/model.safetensors' holds only [0-9,]+ values"):
+        load_hf(folder)
+
+
+OTHER_FAMILIES = {
+    "bert": (bert, lambda: BertModel(BertConfig(vocab_size=12, n_layer=1, n_head=2, d_model=8, d_ff=12))),
+    "t5": (t5, lambda: T5(T5Config(vocab_size=12, d_model=8, n_head=2, d_ff=12, n_encoder_layer=1, n_decoder_layer=1,
+                                   num_buckets=8, max_distance=16))),
+}
+
+
+@pytest.mark.parametrize("family, change, message", [
+    ("bert", {"hidden_size": "8"}, ": hidden_size must be an integer >= 1, got '8'"),
+    ("bert", {"layer_norm_eps": 0}, ": layer_norm_eps must be a finite number > 0, got 0"),
+    ("bert", {"pad_token_id": -1}, ": pad_token_id must be an integer >= 0, got -1"),
+    ("bert", {"vocab_size": 10 ** 9}, " describes a model of"),
+    ("t5", {"d_ff": 0}, ": d_ff must be an integer >= 1, got 0"),
+    ("t5", {"num_decoder_layers": "1"}, ": num_decoder_layers must be an integer >= 1, got '1'"),
+    ("t5", {"scale_decoder_outputs": "yes"}, ": scale_decoder_outputs must be true or false, got 'yes'"),
+    ("t5", {"relative_attention_num_buckets": 2}, ": T5Config needs num_buckets >= 4"),
+    ("t5", {"num_layers": 10 ** 7}, " describes a model of"),
+])
+def test_bert_and_t5_configs_are_checked_the_same_way(tmp_path, monkeypatch, family, change, message):
+    module, make = OTHER_FAMILIES[family]
+    folder = save_hf(make(), tmp_path / family)
+    path = edited_config(folder, **change)
+    never_built(monkeypatch, module)
+    with pytest.raises(ValueError, match=f"'{path}'{message}"):
+        load_hf(folder)
+
+
+def edited_metadata(path, key, text):
+    """The checkpoint at `path` with metadata `key` replaced by the JSON text `text`."""
+    header, data = split(path)
+    join(path, {**header, "__metadata__": {**header["__metadata__"], key: text}}, data)
+
+
+def load_gpt_unbuilt(path):
+    """recipes' load_pretrained for a GPT, failing the test if it builds the model."""
+    def forbidden(config, ckpt):
+        raise AssertionError("the model was built before the config was checked against the file")
+    return load_pretrained(path, GPT, GPTConfig, forbidden)
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"vocab_size": "12"}, r"GPTConfig.vocab_size must be an integer >= 1, got '12'"),
+    ({"dropout": "0.1"}, r"GPTConfig.dropout must be a number in \[0, 1\), got '0.1'"),
+    ({"norm_first": "false"}, "GPTConfig.norm_first must be true or false, got 'false'"),
+    ({"layer_norm_eps": -1}, "GPTConfig.layer_norm_eps must be a finite number > 0, got -1"),
+    ({"dtype": "float16"}, "GPTConfig.dtype must be float32 or float64, got float16"),
+    ({"type": "BertConfig"}, "expected a GPTConfig, got a BertConfig"),
+    ({"n_layers": 2}, r"unknown GPTConfig fields \['n_layers'\]"),
+    ([1, 2], "a GPTConfig must be a dict of its fields, got list"),
+])
+def test_a_checkpoints_config_with_wrong_types_or_ranges_is_named(checkpoint, config, message):
+    stored = {**tiny_gpt().config.to_dict(), **config} if isinstance(config, dict) else config
+    edited_metadata(checkpoint, "config", json.dumps(stored))
+    with pytest.raises(ValueError, match=f"checkpoint '{checkpoint}': metadata 'config' is not a valid GPTConfig "
+                                         f"\\({message}\\)"):
+        load_gpt_unbuilt(checkpoint)
+
+
+@pytest.mark.parametrize("change", [{"vocab_size": 10 ** 9}, {"n_layer": 10 ** 7}])
+def test_a_checkpoints_config_far_beyond_its_weights_fails_before_the_model_is_built(checkpoint, change):
+    edited_metadata(checkpoint, "config", json.dumps({**tiny_gpt().config.to_dict(), **change}))
+    with pytest.raises(ValueError, match=f"checkpoint '{checkpoint}': metadata 'config' describes a model of "
+                                         f"[0-9,]+ parameters, but '{checkpoint}' holds only [0-9,]+ values"):
+        load_gpt_unbuilt(checkpoint)

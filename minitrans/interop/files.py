@@ -1,8 +1,8 @@
 """The files of a Hugging Face model folder: config.json, model.safetensors, tokenizer files.
 
-Weights are read by minitrans.safetensors_reader, which checks the whole header first (no torch,
-no pickle: a folder that holds only pytorch_model.bin is refused with a clear error). Every file is written atomically: to a
-temporary file beside it, then renamed over it.
+Weights are read by minitrans.safetensors_reader, which checks the whole header first
+(no torch, no pickle: a folder that holds only pytorch_model.bin is refused with a clear error).
+Every file is written atomically: to a temporary file beside it, then renamed over it.
 """
 import os
 

@@ -3,9 +3,11 @@
     model, tokenizer = load_hf("path/to/bert-folder")    # BERT, GPT-2, T5
     save_hf(model, "runs/my-bert-hf", tokenizer)         # then the ecosystem's from_pretrained loads it
 
-Loading checks everything before filling anything: the config's options must be ones
-minitrans can express, and the file must hold exactly the tensors the config implies,
-each with its shape (known buffers and tied copies are checked, then skipped). A
+Loading checks everything before filling anything: the config's values must have the right
+types and ranges and its options be ones minitrans can express, the model it describes must
+not be far larger than the file (checked before the model is built), and the file must hold
+exactly the tensors the config implies, each with its shape and as finite floats (known
+buffers and tied copies are checked, then skipped). A
 round trip load_hf(save_hf(model)) gives back every parameter bit for bit.
 """
 import os
@@ -13,7 +15,7 @@ import os
 import numpy as np
 
 from ..models import GPT, T5, BertForPreTraining, BertModel
-from ..safetensors_reader import check_weights
+from ..safetensors_reader import check_size, check_weights
 from . import bert, gpt2, t5
 from .files import (CONFIG, check_directory, load_bpe, load_wordpiece, read_config, read_tensors,
                     save_tokenizer, write_folder)
@@ -42,13 +44,11 @@ def load_hf(directory):
         raise ValueError(f"'{config_path}': model_type {model_type!r} is not one minitrans reads; "
                          f"supported: {SUPPORTED}")
     arch = ARCHITECTURES[model_type]
-    try:
-        model_config = arch.config_from_hf(config, config_path)
-    except KeyError as e:
-        raise ValueError(f"'{config_path}' lacks the key {e}, which a {model_type} config needs") from None
+    model_config = arch.config_from_hf(config, config_path)
     path, tensors = read_tensors(directory)
     if model_type == "t5":
         tensors = t5.untie_head(config, tensors)
+    check_size(f"'{config_path}'", arch.least_parameters(model_config), path, {n: a.shape for n, a in tensors.items()})
     dtypes = {a.dtype for a in tensors.values() if a.dtype.kind == "f"}
     model_config.dtype = "float64" if dtypes == {np.dtype(np.float64)} else "float32"
     model, entries = arch.build(model_config, list(tensors))
