@@ -1,7 +1,11 @@
 """Files no minitrans code wrote: every loader checks the whole file before it changes or allocates
 anything, and names the file, what it expected and what it found (issue 23)."""
 import json
+import os
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -179,7 +183,8 @@ def poked(path, name, values):
     join(path, header, data[:begin] + new + data[begin + len(new):])
 
 
-@pytest.mark.parametrize("values, counts", [([np.nan], "1 NaN and 0 Inf"), ([np.inf, -np.inf, np.nan], "1 NaN and 2 Inf")])
+@pytest.mark.parametrize("values, counts", [([np.nan], "1 NaN and 0 Inf"),
+                                            ([np.inf, -np.inf, np.nan], "1 NaN and 2 Inf")])
 def test_non_finite_weights_are_refused_naming_tensor_and_file(checkpoint, folder, values, counts):
     for path, load in loaders(checkpoint, folder):
         name = in_data_order(split(path)[0])[0]
@@ -296,7 +301,7 @@ def load_gpt_unbuilt(path):
     ({"dtype": "float16"}, "GPTConfig.dtype must be float32 or float64, got float16"),
     ({"type": "BertConfig"}, "expected a GPTConfig, got a BertConfig"),
     ({"n_layers": 2}, r"unknown GPTConfig fields \['n_layers'\]"),
-    ([1, 2], "a GPTConfig must be a dict of its fields, got list"),
+    (None, "a GPTConfig must be a dict of its fields, got NoneType"),
 ])
 def test_a_checkpoints_config_with_wrong_types_or_ranges_is_named(checkpoint, config, message):
     stored = {**tiny_gpt().config.to_dict(), **config} if isinstance(config, dict) else config
@@ -312,3 +317,143 @@ def test_a_checkpoints_config_far_beyond_its_weights_fails_before_the_model_is_b
     with pytest.raises(ValueError, match=f"checkpoint '{checkpoint}': metadata 'config' describes a model of "
                                          f"[0-9,]+ parameters, but '{checkpoint}' holds only [0-9,]+ values"):
         load_gpt_unbuilt(checkpoint)
+
+
+# ------------------------------------------------------------------ 5. a checkpoint's metadata and family
+@pytest.mark.parametrize("key, text, message", [
+    ("config", '{"vocab_size": 12', "metadata 'config' is not valid JSON"),
+    ("tokenizer", "{oops}", "metadata 'tokenizer' is not valid JSON"),
+    ("extra", "[", "metadata 'extra' is not valid JSON"),
+    ("config", "[1, 2]", "metadata 'config' must be an object or null, got \\[1, 2\\]"),
+    ("tokenizer", '"char"', "metadata 'tokenizer' must be an object or null, got \"char\""),
+    ("rng_state", "7", "metadata 'rng_state' must be an object or null, got 7"),
+    ("model_type", "5", "metadata 'model_type' must be a string, got 5"),
+    ("model_rng_states", "{}", "metadata 'model_rng_states' must be a list, got {}"),
+    ("optimizer", "[]", "metadata 'optimizer' must be an object or null, got \\[\\]"),
+    ("optimizer", '{"type": "AdamW", "step": 1, "hyperparameters": {}, "buffers": "m"}',
+     "the optimizer's 'buffers' must be a list of names, got 'm'"),
+    ("extra", '{"history": "none"}', "extra 'history' must be a list of records, got \"none\""),
+    ("extra", '{"history": [{"step": "1", "split": "train"}]}',
+     "extra 'history' must be a list of records with an integer 'step' and a 'split' name; record 0 is"),
+    ("extra", '{"history": [], "train_config": {"iters": "5"}}',
+     "extra 'train_config' must be an object with an integer 'iters' >= 0"),
+])
+def test_malformed_metadata_is_one_error_naming_file_and_field(checkpoint, key, text, message):
+    edited_metadata(checkpoint, key, text)
+    model = tiny_gpt()
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=f"checkpoint '{checkpoint}': {message}"):
+        load_checkpoint(checkpoint, model)
+    assert all(np.array_equal(model.state_dict()[n], v) for n, v in before.items())
+
+
+@pytest.mark.parametrize("tokenizer, message", [
+    ({"type": "char", "vocab": 5, "special_tokens": [], "roles": {}},
+     "malformed char tokenizer dict: vocab must be a list of token strings, got int"),
+    ({"type": "char", "vocab": ["a", "a"], "special_tokens": [], "roles": {}}, "vocab has 'a' twice"),
+    ({"type": "char", "vocab": ["a"]}, r"CharTokenizer dict is missing keys \['special_tokens', 'roles'\]"),
+    ({"type": "char", "vocab": ["a"], "special_tokens": [], "roles": ["pad"]}, "malformed char tokenizer dict"),
+    ({"type": "sentencepiece"}, "tokenizer dict 'type' must be one of"),
+    ({**CharTokenizer.train(TEXT + "xyz!?").to_dict(), "vocab": list("abcdefghijklmnopqrstu")},
+     "its tokenizer has 21 tokens, but the model's vocab_size is 12"),
+])
+def test_a_malformed_stored_tokenizer_is_named(checkpoint, tokenizer, message):
+    edited_metadata(checkpoint, "tokenizer", json.dumps(tokenizer))
+    with pytest.raises(ValueError, match=f"checkpoint '{checkpoint}': ({message}|metadata 'tokenizer' is not a "
+                                         f"valid tokenizer \\(.*{message})"):
+        load_gpt_unbuilt(checkpoint)
+
+
+def test_a_wordpiece_setting_of_the_wrong_type_is_not_cast(tmp_path):
+    from minitrans.tokenizers import WordPieceTokenizer, tokenizer_from_dict
+    stored = {**WordPieceTokenizer.train([TEXT] * 3, vocab_size=40).to_dict(), "lowercase": "false"}
+    with pytest.raises(ValueError, match="malformed wordpiece tokenizer dict: lowercase must be True or False, "
+                                         "got 'false'"):
+        tokenizer_from_dict(stored)
+
+
+def test_a_checkpoint_of_another_family_says_which_was_expected(tmp_path):
+    from minitrans.models import BertForPreTraining
+    from minitrans.recipes.bert import load_bert
+    from minitrans.recipes.gpt import load_gpt
+    from minitrans.recipes.runs import resumed_tokenizer
+    gpt_run = tmp_path / "gpt-run"
+    save_checkpoint(gpt_run / "checkpoint.safetensors", tiny_gpt(), config=tiny_gpt().config,
+                    tokenizer=CharTokenizer.train(TEXT))
+    with pytest.raises(ValueError, match="checkpoint '.*gpt-run/checkpoint.safetensors' holds a GPT, expected a "
+                                         r"BertForPreTraining \(a checkpoint of another model family\)"):
+        load_bert(gpt_run / "checkpoint.safetensors")
+    with pytest.raises(ValueError, match="holds a GPT, expected a BertForPreTraining"):
+        resumed_tokenizer(gpt_run, BertForPreTraining)
+    assert load_gpt(gpt_run / "checkpoint.safetensors")[0].config == tiny_gpt().config
+
+
+# ------------------------------------------------------------------ the command line: exit 2, one line
+CORPUS = "The cat sat.\nThe dog ran.\n\nA bird flew.\nIt sang.\n\nThe sun rose.\nIt was warm.\n\n" * 2
+
+
+def gpt_run(folder, **metadata):
+    """A GPT run directory as a recipe leaves it, with some metadata fields replaced by the JSON texts given."""
+    extra = {"history": [], "train_config": {"iters": 1}}
+    path = Path(save_checkpoint(folder / "checkpoint.safetensors", tiny_gpt(), config=tiny_gpt().config,
+                                tokenizer=CharTokenizer.train(TEXT), extra=extra))
+    for key, text in metadata.items():
+        edited_metadata(path, key, text)
+    return path
+
+
+def bf16_run(folder):
+    path = gpt_run(folder)
+    name = in_data_order(split(path)[0])[0]
+    replaced(path, name, "BF16", bytes(2 * int(np.prod(split(path)[0][name]["shape"]))))
+    return path
+
+
+CLI_CASES = {   # name: (make the files in a folder -> the arguments, what the one line says)
+    "sample, config not JSON": (lambda d: ["sample", "--checkpoint", gpt_run(d / "r", config="{")],
+                                "metadata 'config' is not valid JSON"),
+    "sample, tokenizer malformed": (lambda d: ["sample", "--checkpoint", gpt_run(d / "r", tokenizer='{"type": 5}')],
+                                    "metadata 'tokenizer' is not a valid tokenizer"),
+    "sample, bfloat16 weights": (lambda d: ["sample", "--checkpoint", bf16_run(d / "r")],
+                                 "has dtype 'BF16', which minitrans cannot read"),
+    "sample, truncated": (lambda d: ["sample", "--checkpoint", truncated(gpt_run(d / "r"))], "is truncated or corrupt"),
+    "probe bert on a GPT checkpoint": (lambda d: ["probe", "bert", "--checkpoint", gpt_run(d / "r")],
+                                       "holds a GPT, expected a BertForPreTraining"),
+    "pretrain bert --resume on a GPT run": (
+        lambda d: ["pretrain", "bert", "--corpus", corpus(d), "--resume", "--out", gpt_run(d / "r").parent,
+                   "--iters", "1", "--no-progress"], "holds a GPT, expected a BertForPreTraining"),
+    "pretrain gpt --resume with a malformed history": (
+        lambda d: ["pretrain", "gpt", "--corpus", corpus(d), "--resume", "--iters", "2", "--no-progress",
+                   "--out", gpt_run(d / "r", extra='{"history": [1], "train_config": {"iters": 1}}').parent],
+        "extra 'history' must be a list of records"),
+}
+
+
+def truncated(path):
+    open(path, "r+b").truncate(100)
+    return path
+
+
+def corpus(folder):
+    (folder / "corpus.txt").write_text(CORPUS)
+    return folder / "corpus.txt"
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    """Every case run at once as `python -m minitrans ...` (they are independent): name -> (code, out, err)."""
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo), "OPENBLAS_NUM_THREADS": "1"}
+    runs = {}
+    for name, (make, _) in CLI_CASES.items():
+        folder = tmp_path_factory.mktemp("cli")
+        runs[name] = subprocess.Popen([sys.executable, "-m", "minitrans", *map(str, make(folder))], cwd=folder,
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return {name: (run.wait(timeout=120), *run.communicate()) for name, run in runs.items()}
+
+
+@pytest.mark.parametrize("name", sorted(CLI_CASES))
+def test_a_bad_file_on_the_command_line_is_exit_2_and_one_line(cli_runs, name):
+    code, out, err = cli_runs[name]
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert err.count("\n") == 1 and err.startswith("minitrans: error: ") and CLI_CASES[name][1] in err, err
