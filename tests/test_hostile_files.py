@@ -457,3 +457,71 @@ def test_a_bad_file_on_the_command_line_is_exit_2_and_one_line(cli_runs, name):
     code, out, err = cli_runs[name]
     assert code == 2 and out == "" and "Traceback" not in err, err
     assert err.count("\n") == 1 and err.startswith("minitrans: error: ") and CLI_CASES[name][1] in err, err
+
+
+# ------------------------------------------------------------------ 6. tokenizer files
+@pytest.fixture
+def bert_folder(tmp_path):
+    from minitrans.tokenizers import WordPieceTokenizer
+    tokenizer = WordPieceTokenizer.train([TEXT] * 3, vocab_size=40)
+    model = BertModel(BertConfig(vocab_size=tokenizer.vocab_size, n_layer=1, n_head=2, d_model=8, d_ff=12))
+    return save_hf(model, tmp_path / "bert", tokenizer)
+
+
+@pytest.fixture
+def gpt_folder(tmp_path):
+    from minitrans.tokenizers import ByteLevelBPETokenizer
+    tokenizer = ByteLevelBPETokenizer.train([TEXT] * 3, vocab_size=270)
+    model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=8))
+    return save_hf(model, tmp_path / "gpt", tokenizer)
+
+
+def edit_lines(path, change):
+    lines = open(path, encoding="utf-8").read().split("\n")
+    open(path, "w", encoding="utf-8").write("\n".join(change(lines)))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda lines: lines[:6] + [lines[2]] + lines[6:], r"line 7 repeats '\[CLS\]' of line 3; vocab.txt needs each "
+                                                        r"token once \(its line number is its id\)"),
+    (lambda lines: lines[:6] + [""] + lines[6:], "line 7 is empty; vocab.txt needs one token per line"),
+    (lambda lines: [line for line in lines if line != "[UNK]"], "a WordPiece vocabulary must contain '\\[UNK\\]'"),
+])
+def test_a_broken_vocab_txt_names_the_file_and_line(bert_folder, change, message):
+    path = f"{bert_folder}/vocab.txt"
+    edit_lines(path, change)
+    with pytest.raises(ValueError, match=f"'{path}':? {message}"):
+        load_hf(bert_folder)
+
+
+@pytest.mark.parametrize("removed", ["merges.txt", "vocab.json"])
+def test_half_a_bpe_tokenizer_is_an_error_not_no_tokenizer(gpt_folder, removed):
+    os.remove(f"{gpt_folder}/{removed}")
+    other = {"merges.txt": "vocab.json", "vocab.json": "merges.txt"}[removed]
+    with pytest.raises(ValueError, match=f"'{gpt_folder}' holds {other} but no {removed}: a byte-level BPE "
+                                         f"tokenizer needs both"):
+        load_hf(gpt_folder)
+
+
+def test_a_vocab_json_with_ids_that_are_not_integers_is_named(gpt_folder):
+    path = f"{gpt_folder}/vocab.json"
+    vocab = json.load(open(path))
+    json.dump({token: str(i) for token, i in vocab.items()}, open(path, "w"))
+    with pytest.raises(ValueError, match=f"'{path}' must map tokens to the ids 0 .. n-1, each used once"):
+        load_hf(gpt_folder)
+
+
+@pytest.mark.parametrize("family, text, message", [
+    ("bert", "{not json", " is not valid JSON"),
+    ("bert", "[1, 2]", " must hold a JSON object, got list"),
+    ("bert", '{"do_lower_case": "false"}', ": do_lower_case must be true or false, got 'false'"),
+    ("bert", '{"strip_accents": "yes"}', ": strip_accents must be true or false, got 'yes'"),
+    ("gpt", '{"add_prefix_space": "false"}', ": add_prefix_space must be true or false, got 'false'"),
+    ("gpt", '"GPT2Tokenizer"', " must hold a JSON object, got str"),
+])
+def test_a_malformed_tokenizer_config_is_named(bert_folder, gpt_folder, family, text, message):
+    folder = bert_folder if family == "bert" else gpt_folder
+    path = f"{folder}/tokenizer_config.json"
+    open(path, "w").write(text)
+    with pytest.raises(ValueError, match=f"'{path}'{message}"):
+        load_hf(folder)
