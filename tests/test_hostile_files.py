@@ -2,6 +2,7 @@
 anything, and names the file, what it expected and what it found (issue 23)."""
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -525,3 +526,18 @@ def test_a_malformed_tokenizer_config_is_named(bert_folder, gpt_folder, family, 
     open(path, "w").write(text)
     with pytest.raises(ValueError, match=f"'{path}'{message}"):
         load_hf(folder)
+
+
+# ------------------------------------------------------------------ 7. T5's attention_mask
+@pytest.mark.parametrize("mask_shape, where", [((3, 2), "encode"), ((2, 1, 1, 3), "encode"), ((6,), "encode"),
+                                               ((2, 4), "decode"), ((1, 3), "decode"), ((2, 1, 1, 3), "decode")])
+def test_t5_checks_the_attention_mask_against_the_input_instead_of_reshaping_it(mask_shape, where):
+    model = OTHER_FAMILIES["t5"][1]()
+    ids = np.array([[3, 4, 5], [6, 7, 1]])
+    mask = np.ones(mask_shape, dtype=bool)
+    with pytest.raises(ValueError, match=rf"attention_mask must have the shape of (input_ids|the encoder input) "
+                                         rf"\(2, 3\), got {re.escape(str(mask_shape))}"):
+        if where == "encode":
+            model.forward(ids, ids, attention_mask=mask)
+        else:
+            model.decode(ids, model.encode(ids)[0], attention_mask=mask)

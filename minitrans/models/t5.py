@@ -167,6 +167,7 @@ class T5(Module):
                           "max_target_length", past)
         B, T = decoder_input_ids.shape
         check_padding_mask("decoder_attention_mask", decoder_attention_mask, "decoder_input_ids", (B, past + T))
+        check_padding_mask("attention_mask", attention_mask, "the encoder input", encoder_states.shape[:2])
         x, emb_cache = self.shared.forward(decoder_input_ids)
         x, dropout_cache = self.drop.forward(x)
         block_caches = []
