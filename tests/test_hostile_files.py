@@ -418,6 +418,8 @@ CLI_CASES = {   # name: (make the files in a folder -> the arguments, what the o
     "sample, bfloat16 weights": (lambda d: ["sample", "--checkpoint", bf16_run(d / "r")],
                                  "has dtype 'BF16', which minitrans cannot read"),
     "sample, truncated": (lambda d: ["sample", "--checkpoint", truncated(gpt_run(d / "r"))], "is truncated or corrupt"),
+    "embed, a NaN weight": (lambda d: ["embed", "--model", nan_bert(d / "bert"), "a cat", "a mat"],
+                            "holds 1 NaN and 0 Inf values; minitrans does not load non-finite weights"),
     "probe bert on a GPT checkpoint": (lambda d: ["probe", "bert", "--checkpoint", gpt_run(d / "r")],
                                        "holds a GPT, expected a BertForPreTraining"),
     "pretrain bert --resume on a GPT run": (
@@ -433,6 +435,17 @@ CLI_CASES = {   # name: (make the files in a folder -> the arguments, what the o
 def truncated(path):
     open(path, "r+b").truncate(100)
     return path
+
+
+def nan_bert(folder):
+    """A tiny BERT folder with its tokenizer, a NaN poked into the bytes of one weight: `embed` must not print nan."""
+    from minitrans.tokenizers import WordPieceTokenizer
+    tokenizer = WordPieceTokenizer.train([TEXT] * 3, vocab_size=40)
+    save_hf(BertModel(BertConfig(vocab_size=tokenizer.vocab_size, n_layer=1, n_head=2, d_model=8, d_ff=12)),
+            folder, tokenizer)
+    path = folder / "model.safetensors"
+    poked(path, in_data_order(split(path)[0])[0], [np.nan])
+    return folder
 
 
 def corpus(folder):
