@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from minitrans.checkpoint import load_checkpoint, save_checkpoint
+from minitrans.files import write_safetensors
 from minitrans.interop import bert, gpt2, load_hf, save_hf, t5
 from minitrans.models import GPT, T5, BertConfig, BertModel, GPTConfig, T5Config
 from minitrans.recipes.runs import load_pretrained
+from minitrans.safetensors_reader import read_safetensors
 from minitrans.tokenizers import CharTokenizer
 
 TEXT = "the cat sat on a mat"
@@ -554,3 +556,19 @@ def test_t5_checks_the_attention_mask_against_the_input_instead_of_reshaping_it(
             model.forward(ids, ids, attention_mask=mask)
         else:
             model.decode(ids, model.encode(ids)[0], attention_mask=mask)
+
+
+# ------------------------------------------------------------------ buffers that are not parameters
+def test_gpt2_mask_buffers_are_checked_whatever_their_shape(folder):
+    """Older GPT-2 files carry a (1, 1, T, T) causal mask per layer: checked, then skipped; others are named."""
+    path = f"{folder}/model.safetensors"
+    tensors = read_safetensors(path)[0]
+    for mask, message in [(np.tril(np.ones((1, 1, 8, 8), np.float32)), None),
+                          (np.ones((1, 1, 8, 8), np.float32), "buffer 'transformer.h.0.attn.bias' is not a causal mask"),
+                          (np.ones((0, 0, 8, 8), np.float32), r"unexpected tensors \['transformer.h.0.attn.bias'\]")]:
+        write_safetensors(path, {**tensors, "transformer.h.0.attn.bias": mask})
+        if message is None:
+            load_hf(folder)
+        else:
+            with pytest.raises(ValueError, match=message):
+                load_hf(folder)

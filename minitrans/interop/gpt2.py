@@ -103,7 +103,8 @@ def known_extras(tensors, entries, path):
     for name, array in tensors.items():
         if name in by_name:
             continue
-        if name.endswith((".attn.bias", ".attn.masked_bias")) and array.ndim in (0, 4):
+        mask_shaped = array.ndim == 0 or (array.ndim == 4 and array.shape[:2] == (1, 1))   # masked_bias, bias
+        if name.endswith((".attn.bias", ".attn.masked_bias")) and mask_shaped:
             causal = np.tril(np.ones(array.shape[-2:], bool)) if array.ndim == 4 else None
             if causal is not None and not np.array_equal(array[0, 0].astype(bool), causal):
                 raise ValueError(f"'{path}': buffer '{name}' is not a causal mask; minitrans cannot express it")
