@@ -40,7 +40,7 @@ def load_hf(directory):
     config = read_config(directory)
     config_path = os.path.join(directory, CONFIG)
     model_type = config.get("model_type")
-    if model_type not in ARCHITECTURES:
+    if not isinstance(model_type, str) or model_type not in ARCHITECTURES:
         raise ValueError(f"'{config_path}': model_type {model_type!r} is not one minitrans reads; "
                          f"supported: {SUPPORTED}")
     arch = ARCHITECTURES[model_type]
