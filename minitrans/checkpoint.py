@@ -25,6 +25,7 @@ import numbers
 import os
 
 import numpy as np
+
 from .files import write_safetensors
 from .functional.checks import is_int
 from .nn.module import Module

@@ -56,6 +56,7 @@ def sum_to_shape(g, shape):
             g = g.sum(axis=axis, keepdims=True)
     return g
 
+
 def is_int(value):
     """An integer, and not a bool (Python's True is an int, and JSON's true would pass as 1)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))

@@ -7,6 +7,7 @@ Every file is written atomically: to a temporary file beside it, then renamed ov
 import os
 
 import numpy as np
+
 from ..files import atomic_write_json, write_safetensors
 from ..safetensors_reader import read_safetensors
 from ..tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer

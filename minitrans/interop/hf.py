@@ -7,8 +7,8 @@ Loading checks everything before filling anything: the config's values must have
 types and ranges and its options be ones minitrans can express, the model it describes must
 not be far larger than the file (checked before the model is built), and the file must hold
 exactly the tensors the config implies, each with its shape and as finite floats (known
-buffers and tied copies are checked, then skipped). A
-round trip load_hf(save_hf(model)) gives back every parameter bit for bit.
+buffers and tied copies are checked, then skipped). A round trip load_hf(save_hf(model))
+gives back every parameter bit for bit.
 """
 import os
 
@@ -48,12 +48,13 @@ def load_hf(directory):
     path, tensors = read_tensors(directory)
     if model_type == "t5":
         tensors = t5.untie_head(config, tensors)
-    check_size(f"'{config_path}'", arch.least_parameters(model_config), path, {n: a.shape for n, a in tensors.items()})
+    shapes = {name: array.shape for name, array in tensors.items()}
+    check_size(f"'{config_path}'", arch.least_parameters(model_config), path, shapes)   # before building
     dtypes = {a.dtype for a in tensors.values() if a.dtype.kind == "f"}
     model_config.dtype = "float64" if dtypes == {np.dtype(np.float64)} else "float32"
     model, entries = arch.build(model_config, list(tensors))
     known = arch.known_extras(tensors, entries, path)
-    check_tensors(path, hf_shapes(entries), {n: a.shape for n, a in tensors.items()}, known)
+    check_tensors(path, hf_shapes(entries), shapes, known)
     check_weights(path, {hf_name: tensors[hf_name] for _, hf_name, _, _ in entries})
     model.load_state_dict(from_hf(entries, tensors, model_config.dtype))
     if model_type == "bert":

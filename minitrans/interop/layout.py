@@ -101,4 +101,3 @@ def check_tensors(path, expected, found, ignored=()):
         if shapes:
             problems.append(f"shape mismatches {shapes[:10]}")
         raise ValueError(f"'{path}' does not fit the model its config.json describes: " + "; ".join(problems))
-
