@@ -25,10 +25,11 @@ import numbers
 import os
 
 import numpy as np
-from safetensors import SafetensorError, safe_open
 
 from .files import write_safetensors
+from .functional.checks import is_int
 from .nn.module import Module
+from .safetensors_reader import check_weights, read_safetensors
 
 FORMAT = "minitrans-checkpoint"
 FORMAT_VERSION = 1
@@ -163,24 +164,27 @@ def load_checkpoint(path, model: Module | None = None, optimizer=None) -> Checkp
     """Read a checkpoint; if given, restore `model` (weights and rng states) and `optimizer`.
 
     Everything is checked before anything is changed. Raises FileNotFoundError for
-    a missing file, ValueError for a corrupt or truncated file, a file that is not a
-    minitrans checkpoint, malformed metadata (a step that is not an integer >= 0, an
-    optimizer entry without its step, an invalid generator state), another model type,
-    or weights that do not fit the model.
+    a missing file, ValueError for a corrupt or truncated file (safetensors_reader), a file
+    that is not a minitrans checkpoint, malformed metadata (a step that is not an integer >= 0,
+    an optimizer entry without its step, an invalid generator state), a weight or optimizer
+    buffer that is not a float or holds NaN or Inf, another model type, or weights that do not
+    fit the model.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint file at '{path}'")
     try:
-        with safe_open(path, framework="np") as f:
-            metadata = f.metadata() or {}
-            tensors = {key: np.array(f.get_tensor(key)) for key in f.keys()}
-    except SafetensorError as e:
-        raise ValueError(f"checkpoint '{path}' is truncated or corrupt (not a readable safetensors file): {e}") from e
+        tensors, metadata = read_safetensors(path)
+    except ValueError as e:
+        raise ValueError(f"checkpoint {e}") from None
     if metadata.get("format") != FORMAT:
         raise ValueError(f"'{path}' is not a minitrans checkpoint: metadata 'format' is "
                          f"{metadata.get('format')!r}, expected {FORMAT!r}")
     meta = _parse_metadata(path, metadata)
+    try:
+        check_weights(path, tensors)             # weights and optimizer buffers alike
+    except ValueError as e:
+        raise ValueError(f"checkpoint {e}") from None
     ckpt = Checkpoint(path=path, model_type=meta["model_type"], step=meta["step"],
                       model_state=_tensors_under(tensors, "model/"), optimizer_state=None,
                       config=meta["config"], rng_state=meta["rng_state"],
@@ -213,7 +217,14 @@ def restore_checkpoint(ckpt: Checkpoint, model: Module | None = None, optimizer=
         set_rng_states(model, ckpt.model_rng_states)
 
 
+# the JSON type each metadata field must have (None: JSON null is allowed too)
+JSON_NAMES = {str: "a string", dict: "an object", list: "a list", type(None): "null"}
+METADATA_TYPES = {"model_type": (str,), "config": (dict, type(None)), "rng_state": (dict, type(None)),
+                  "model_rng_states": (list,), "tokenizer": (dict, type(None)), "optimizer": (dict, type(None))}
+
+
 def _parse_metadata(path, metadata):
+    """The metadata fields parsed from JSON and checked for their structure; ValueError naming the field."""
     meta = {}
     for key in ("format_version", "model_type", "step", "config", "rng_state", "model_rng_states",
                 "tokenizer", "extra", "optimizer"):
@@ -228,24 +239,49 @@ def _parse_metadata(path, metadata):
                          f"this minitrans reads version {FORMAT_VERSION}")
     if not _is_step(meta["step"]):
         raise ValueError(f"checkpoint '{path}': metadata 'step' must be an integer >= 0, got {meta['step']!r}")
-    if not isinstance(meta["model_rng_states"], list):
-        raise ValueError(f"checkpoint '{path}': metadata 'model_rng_states' must be a list, "
-                         f"got {type(meta['model_rng_states']).__name__}")
+    for key, types in METADATA_TYPES.items():
+        if not isinstance(meta[key], types):
+            expected = " or ".join(JSON_NAMES[t] for t in types)
+            raise ValueError(f"checkpoint '{path}': metadata '{key}' must be {expected}, "
+                             f"got {json.dumps(meta[key])[:100]}")
     opt = meta["optimizer"]
     if opt is not None:
         keys = ("type", "step", "hyperparameters", "buffers")
-        if not isinstance(opt, dict) or not all(k in opt for k in keys):
-            got = sorted(opt) if isinstance(opt, dict) else type(opt).__name__
-            raise ValueError(f"checkpoint '{path}': metadata 'optimizer' needs the keys {list(keys)}, got {got}")
+        if not all(k in opt for k in keys):
+            raise ValueError(f"checkpoint '{path}': metadata 'optimizer' needs the keys {list(keys)}, "
+                             f"got {sorted(opt)}")
         if not _is_step(opt["step"]):
             raise ValueError(f"checkpoint '{path}': the optimizer's 'step' must be an integer >= 0, "
                              f"got {opt['step']!r}")
+        if not isinstance(opt["buffers"], list) or not all(isinstance(b, str) for b in opt["buffers"]):
+            raise ValueError(f"checkpoint '{path}': the optimizer's 'buffers' must be a list of names, "
+                             f"got {opt['buffers']!r:.100}")
+    _check_training_extra(path, meta["extra"])
     return meta
+
+
+def _check_training_extra(path, extra):
+    """A Trainer's extra holds train_config (an object with iters) and history (a list of records, each
+    an object with an integer step and a split name): ValueError naming the field if either is malformed."""
+    if not isinstance(extra, dict):
+        return
+    train_config = extra.get("train_config")
+    if "train_config" in extra and not (isinstance(train_config, dict) and _is_step(train_config.get("iters"))):
+        raise ValueError(f"checkpoint '{path}': extra 'train_config' must be an object with an integer "
+                         f"'iters' >= 0, got {json.dumps(train_config)[:100]}")
+    history = extra.get("history", [])
+    if not isinstance(history, list):
+        raise ValueError(f"checkpoint '{path}': extra 'history' must be a list of records, "
+                         f"got {json.dumps(history)[:100]}")
+    for i, record in enumerate(history):
+        if not (isinstance(record, dict) and _is_step(record.get("step")) and isinstance(record.get("split"), str)):
+            raise ValueError(f"checkpoint '{path}': extra 'history' must be a list of records with an integer "
+                             f"'step' and a 'split' name; record {i} is {json.dumps(record)[:100]}")
 
 
 def _is_step(value):
     """A step count: an int >= 0 (JSON gives int or float; True is not a step)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return is_int(value) and value >= 0
 
 
 def _tensors_under(tensors, prefix):

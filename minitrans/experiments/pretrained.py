@@ -105,5 +105,8 @@ def pretrained_checkpoint(family, root, quick=False, progress=True, seed=0, vari
 
 def finished(path):
     """Whether the training run that wrote the checkpoint at `path` reached its last step."""
-    ckpt = load_checkpoint(path)
-    return ckpt.step >= ckpt.extra["train_config"]["iters"]
+    ckpt = load_checkpoint(path)       # a train_config present in it has been checked to hold "iters"
+    train_config = ckpt.extra.get("train_config") if isinstance(ckpt.extra, dict) else None
+    if train_config is None:
+        raise ValueError(f"checkpoint '{path}' holds no train_config: it was not written by a recipe's Trainer")
+    return ckpt.step >= train_config["iters"]

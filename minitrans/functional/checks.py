@@ -1,5 +1,7 @@
 """Input checks shared by the whole package (the functional pairs, the objectives, batching and the
 tokenizers): each error names what was expected and what came."""
+import math
+
 import numpy as np
 
 
@@ -54,9 +56,20 @@ def sum_to_shape(g, shape):
             g = g.sum(axis=axis, keepdims=True)
     return g
 
+
+def is_int(value):
+    """An integer, and not a bool (Python's True is an int, and JSON's true would pass as 1)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_number(value):
+    """A finite int or float, and not a bool (a string such as "0.1" is not a number)."""
+    return (is_int(value) or isinstance(value, (float, np.floating))) and math.isfinite(value)
+
+
 def check_positive_int(name, value):
     """Raise unless `value` is an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{name} must be >= 1, got {value}")

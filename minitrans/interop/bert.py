@@ -19,9 +19,9 @@ transposed on the way in and out ("linear" below).
 """
 import numpy as np
 
-from ..models import BertConfig, BertForPreTraining, BertModel
+from ..models import BertConfig, BertForPreTraining, BertModel, bert_parameter_counts
 from .layout import plan
-from .options import activation_from, check_fixed, dropout_from
+from .options import REQUIRED, activation_from, check_fixed, dropout_from, make_config, option
 
 BODY = [
     (r"tok_emb\.weight", "{p}embeddings.word_embeddings.weight", "same"),
@@ -50,18 +50,30 @@ SAVED_ACTIVATIONS = {"gelu": "gelu", "gelu_tanh": "gelu_new", "relu": "relu"}   
 ACTIVATIONS = {"gelu": "gelu", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "relu": "relu"}
 # options of the Hugging Face config that minitrans's BERT cannot express unless they have these values
 FIXED = {"position_embedding_type": "absolute", "is_decoder": False, "add_cross_attention": False}
+# the sizes: BertConfig field -> (config.json key, its default; REQUIRED: the file must hold it)
+SIZES = {"vocab_size": ("vocab_size", REQUIRED), "max_position": ("max_position_embeddings", 512),
+         "type_vocab_size": ("type_vocab_size", 2), "n_layer": ("num_hidden_layers", REQUIRED),
+         "n_head": ("num_attention_heads", REQUIRED), "d_model": ("hidden_size", REQUIRED),
+         "d_ff": ("intermediate_size", REQUIRED)}
 
 
 def config_from_hf(hf, path):
-    """A BertConfig from the dict of a BERT config.json; ValueError naming an option minitrans lacks."""
+    """A BertConfig from the dict of a BERT config.json; ValueError naming an option minitrans lacks
+    or a value of the wrong type or range."""
     check_fixed(hf, path, "BERT", FIXED)
     act = activation_from(hf, path, "hidden_act", "gelu", ACTIVATIONS)
     dropout = dropout_from(hf, path, "BERT", ("hidden_dropout_prob", "attention_probs_dropout_prob"))
-    return BertConfig(vocab_size=hf["vocab_size"], max_position=hf.get("max_position_embeddings", 512),
-                      type_vocab_size=hf.get("type_vocab_size", 2), n_layer=hf["num_hidden_layers"],
-                      n_head=hf["num_attention_heads"], d_model=hf["hidden_size"], d_ff=hf["intermediate_size"],
-                      dropout=dropout, activation=act, layer_norm_eps=hf.get("layer_norm_eps", 1e-12),
-                      pad_token_id=hf.get("pad_token_id", 0), tie_weights=hf.get("tie_word_embeddings", True))
+    sizes = {field: option(hf, path, key, "size", default) for field, (key, default) in SIZES.items()}
+    return make_config(BertConfig, path, **sizes, dropout=dropout, activation=act,
+                       layer_norm_eps=option(hf, path, "layer_norm_eps", "positive", 1e-12),
+                       pad_token_id=option(hf, path, "pad_token_id", "index", 0, nullable=True),
+                       tie_weights=option(hf, path, "tie_word_embeddings", "flag", True))
+
+
+def least_parameters(config):
+    """The parameters every file of this config holds: embeddings and encoder (pooler and heads are optional)."""
+    counts = bert_parameter_counts(config)
+    return counts["embeddings"] + counts["encoder"]
 
 
 def config_to_hf(model):

@@ -1,17 +1,19 @@
 """The files of a Hugging Face model folder: config.json, model.safetensors, tokenizer files.
 
-Read with safetensors' NumPy interface (no torch, no pickle: a folder that holds only
-pytorch_model.bin is refused with a clear error). Every file is written atomically: to a
-temporary file beside it, then renamed over it; save_hf fills the whole folder aside first.
+Weights are read by minitrans.safetensors_reader, which checks the whole header first
+(no torch, no pickle: a folder that holds only pytorch_model.bin is refused with a clear error).
+Every file is written atomically: to a temporary file beside it, then renamed over it; save_hf
+fills the whole folder aside first and swaps it in.
 """
 import os
 
 import numpy as np
-from safetensors import SafetensorError, safe_open
 
 from ..files import atomic_write_json, write_safetensors
+from ..safetensors_reader import read_safetensors
 from ..tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
 from ..tokenizers.files import read_json
+from .options import option
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
@@ -47,13 +49,7 @@ def read_tensors(directory):
                   if os.path.exists(os.path.join(directory, f))]
         hint = f" (it holds {others}: minitrans reads only a single {WEIGHTS}, never pickle)" if others else ""
         raise FileNotFoundError(f"'{directory}' holds no {WEIGHTS}{hint}")
-    try:
-        with safe_open(path, framework="np") as f:
-            tensors = {name: f.get_tensor(name) for name in f.keys()}
-    except (SafetensorError, TypeError, ValueError) as e:
-        raise ValueError(f"'{path}' could not be read as safetensors with NumPy "
-                         f"(truncated, or a dtype NumPy lacks such as bfloat16): {e}") from e
-    return path, tensors
+    return path, read_safetensors(path)[0]
 
 
 def write_folder(directory, config, tensors):
@@ -66,9 +62,13 @@ def write_folder(directory, config, tensors):
 
 # ------------------------------------------------------------------ tokenizers
 def read_tokenizer_config(directory):
-    """tokenizer_config.json of the folder as a dict, or {} when there is none."""
+    """tokenizer_config.json of the folder as a dict, or {} when there is none; ValueError naming the file
+    if it is not a JSON object."""
     path = os.path.join(directory, "tokenizer_config.json")
-    return read_json(path) if os.path.isfile(path) else {}
+    settings = read_json(path) if os.path.isfile(path) else {}
+    if not isinstance(settings, dict):
+        raise ValueError(f"'{path}' must hold a JSON object, got {type(settings).__name__}")
+    return settings
 
 
 def load_wordpiece(directory):
@@ -76,24 +76,29 @@ def load_wordpiece(directory):
     and accent settings; None when the folder has no vocab.txt."""
     if not os.path.isfile(os.path.join(directory, "vocab.txt")):
         return None
-    settings = read_tokenizer_config(directory)
+    settings, path = read_tokenizer_config(directory), os.path.join(directory, "tokenizer_config.json")
     if settings.get("tokenize_chinese_chars", True) is not True or settings.get("do_basic_tokenize", True) is not True:
-        raise ValueError(f"'{directory}/tokenizer_config.json' turns off basic tokenization or CJK splitting, "
-                         f"which minitrans's WordPiece always does")
+        raise ValueError(f"'{path}' turns off basic tokenization or CJK splitting, which minitrans's WordPiece "
+                         f"always does")
     if settings.get("never_split"):
-        raise ValueError(f"'{directory}/tokenizer_config.json' sets never_split, which minitrans's WordPiece lacks")
+        raise ValueError(f"'{path}' sets never_split, which minitrans's WordPiece lacks")
     return WordPieceTokenizer.load(os.path.join(directory, "vocab.txt"),
-                                   lowercase=settings.get("do_lower_case", True),
-                                   strip_accents=settings.get("strip_accents"))
+                                   lowercase=option(settings, path, "do_lower_case", "flag", True),
+                                   strip_accents=option(settings, path, "strip_accents", "flag", None, nullable=True))
 
 
 def load_bpe(directory):
-    """The ByteLevelBPETokenizer of vocab.json + merges.txt, or None when the folder lacks them."""
-    if not all(os.path.isfile(os.path.join(directory, f)) for f in ("vocab.json", "merges.txt")):
+    """The ByteLevelBPETokenizer of vocab.json + merges.txt, or None when the folder has neither;
+    ValueError when it has only one of them (a half-written folder)."""
+    present = [f for f in ("vocab.json", "merges.txt") if os.path.isfile(os.path.join(directory, f))]
+    if not present:
         return None
-    settings = read_tokenizer_config(directory)
-    if settings.get("add_prefix_space"):
-        raise ValueError(f"'{directory}/tokenizer_config.json' sets add_prefix_space, which minitrans's BPE lacks")
+    if len(present) == 1:
+        missing = "merges.txt" if present == ["vocab.json"] else "vocab.json"
+        raise ValueError(f"'{directory}' holds {present[0]} but no {missing}: a byte-level BPE tokenizer needs both")
+    settings, path = read_tokenizer_config(directory), os.path.join(directory, "tokenizer_config.json")
+    if option(settings, path, "add_prefix_space", "flag", False):
+        raise ValueError(f"'{path}' sets add_prefix_space, which minitrans's BPE lacks")
     return ByteLevelBPETokenizer.load(directory)
 
 

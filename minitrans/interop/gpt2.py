@@ -15,9 +15,9 @@ nothing but the LM head is transposed.
 """
 import numpy as np
 
-from ..models import GPT, GPTConfig
+from ..models import GPT, GPTConfig, count_gpt_parameters
 from .layout import plan
-from .options import activation_from, check_fixed, dropout_from
+from .options import REQUIRED, activation_from, check_fixed, dropout_from, make_config, option
 
 RULES = [
     (r"wte\.weight", "{p}wte.weight", "same"),
@@ -37,18 +37,28 @@ SAVED_ACTIVATIONS = {"gelu": "gelu", "gelu_tanh": "gelu_new", "relu": "relu"}   
 ACTIVATIONS = {"gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu": "gelu", "relu": "relu"}
 FIXED = {"scale_attn_by_inverse_layer_idx": False, "add_cross_attention": False}
 DROPOUTS = ("resid_pdrop", "embd_pdrop", "attn_pdrop")
+# the sizes: GPTConfig field -> (config.json key, its default; REQUIRED: the file must hold it)
+SIZES = {"vocab_size": ("vocab_size", REQUIRED), "block_size": ("n_positions", 1024), "n_layer": ("n_layer", REQUIRED),
+         "n_head": ("n_head", REQUIRED), "n_embd": ("n_embd", REQUIRED)}
 
 
 def config_from_hf(hf, path):
-    """A GPTConfig from the dict of a GPT-2 config.json; ValueError naming an option minitrans lacks."""
+    """A GPTConfig from the dict of a GPT-2 config.json; ValueError naming an option minitrans lacks
+    or a value of the wrong type or range."""
     check_fixed(hf, path, "GPT", FIXED)
     act = activation_from(hf, path, "activation_function", "gelu_new", ACTIVATIONS)
     dropout = dropout_from(hf, path, "GPT", DROPOUTS)
-    return GPTConfig(vocab_size=hf["vocab_size"], block_size=hf.get("n_positions", 1024), n_layer=hf["n_layer"],
-                     n_head=hf["n_head"], n_embd=hf["n_embd"], n_inner=hf.get("n_inner"),
-                     dropout=dropout, norm_first=True, tie_weights=hf.get("tie_word_embeddings", True),
-                     bias=True, activation=act, scale_attn=hf.get("scale_attn_weights", True),
-                     layer_norm_eps=hf.get("layer_norm_epsilon", 1e-5))
+    sizes = {field: option(hf, path, key, "size", default) for field, (key, default) in SIZES.items()}
+    return make_config(GPTConfig, path, **sizes, n_inner=option(hf, path, "n_inner", "size", None, nullable=True),
+                       dropout=dropout, norm_first=True, bias=True, activation=act,
+                       tie_weights=option(hf, path, "tie_word_embeddings", "flag", True),
+                       scale_attn=option(hf, path, "scale_attn_weights", "flag", True),
+                       layer_norm_eps=option(hf, path, "layer_norm_epsilon", "positive", 1e-5))
+
+
+def least_parameters(config):
+    """The parameters every file of this config holds."""
+    return count_gpt_parameters(config)
 
 
 def config_to_hf(model, tokenizer=None):
@@ -93,7 +103,8 @@ def known_extras(tensors, entries, path):
     for name, array in tensors.items():
         if name in by_name:
             continue
-        if name.endswith((".attn.bias", ".attn.masked_bias")) and array.ndim in (0, 4):
+        mask_shaped = array.ndim == 0 or (array.ndim == 4 and array.shape[:2] == (1, 1))   # masked_bias, bias
+        if name.endswith((".attn.bias", ".attn.masked_bias")) and mask_shaped:
             causal = np.tril(np.ones(array.shape[-2:], bool)) if array.ndim == 4 else None
             if causal is not None and not np.array_equal(array[0, 0].astype(bool), causal):
                 raise ValueError(f"'{path}': buffer '{name}' is not a causal mask; minitrans cannot express it")

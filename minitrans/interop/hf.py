@@ -3,16 +3,19 @@
     model, tokenizer = load_hf("path/to/bert-folder")    # BERT, GPT-2, T5
     save_hf(model, "runs/my-bert-hf", tokenizer)         # then the ecosystem's from_pretrained loads it
 
-Loading checks everything before filling anything: the config's options must be ones
-minitrans can express, and the file must hold exactly the tensors the config implies,
-each with its shape (known buffers and tied copies are checked, then skipped). A
-round trip load_hf(save_hf(model)) gives back every parameter bit for bit.
+Loading checks everything before filling anything: the config's values must have the right
+types and ranges and its options be ones minitrans can express, the model it describes must
+not be far larger than the file (checked before the model is built), and the file must hold
+exactly the tensors the config implies, each with its shape and as finite floats (known
+buffers and tied copies are checked, then skipped). A round trip load_hf(save_hf(model))
+gives back every parameter bit for bit.
 """
 import os
 
 import numpy as np
 
 from ..models import GPT, T5, BertForPreTraining, BertModel
+from ..safetensors_reader import check_size, check_weights
 from . import bert, gpt2, t5
 from ..files import atomic_write_folder
 from .files import (CONFIG, TOKENIZER_FILES, check_directory, load_bpe, load_wordpiece, read_config, read_tensors,
@@ -31,28 +34,29 @@ def load_hf(directory):
     GPT-2 gives a GPT and the byte-level BPE of vocab.json + merges.txt. T5 gives a T5
     (models/t5.py) and whichever of those two tokenizers the folder holds (not SentencePiece's
     spiece.model, which minitrans cannot read). The tokenizer is None when the folder has no such files.
-    Weights keep their float32 or float64 dtype (float16 becomes float32).
+    Weights keep their float32 or float64 dtype (float16 becomes float32); integer, bool, complex and
+    bfloat16 weights are refused, naming the tensor, and so are weights holding NaN or Inf.
     """
     directory = check_directory(directory)
     config = read_config(directory)
     config_path = os.path.join(directory, CONFIG)
     model_type = config.get("model_type")
-    if model_type not in ARCHITECTURES:
+    if not isinstance(model_type, str) or model_type not in ARCHITECTURES:
         raise ValueError(f"'{config_path}': model_type {model_type!r} is not one minitrans reads; "
                          f"supported: {SUPPORTED}")
     arch = ARCHITECTURES[model_type]
-    try:
-        model_config = arch.config_from_hf(config, config_path)
-    except KeyError as e:
-        raise ValueError(f"'{config_path}' lacks the key {e}, which a {model_type} config needs") from None
+    model_config = arch.config_from_hf(config, config_path)
     path, tensors = read_tensors(directory)
     if model_type == "t5":
         tensors = t5.untie_head(config, tensors)
+    shapes = {name: array.shape for name, array in tensors.items()}
+    check_size(f"'{config_path}'", arch.least_parameters(model_config), path, shapes)   # before building
     dtypes = {a.dtype for a in tensors.values() if a.dtype.kind == "f"}
     model_config.dtype = "float64" if dtypes == {np.dtype(np.float64)} else "float32"
     model, entries = arch.build(model_config, list(tensors))
     known = arch.known_extras(tensors, entries, path)
-    check_tensors(path, hf_shapes(entries), {n: a.shape for n, a in tensors.items()}, known)
+    check_tensors(path, hf_shapes(entries), shapes, known)
+    check_weights(path, {hf_name: tensors[hf_name] for _, hf_name, _, _ in entries})
     model.load_state_dict(from_hf(entries, tensors, model_config.dtype))
     if model_type == "bert":
         tokenizer = load_wordpiece(directory)

@@ -35,9 +35,9 @@ transposed; the relative bias is (buckets, heads) in both.
 """
 import numpy as np
 
-from ..models import T5, T5Config
+from ..models import T5, T5Config, count_t5_parameters
 from .layout import plan
-from .options import check_fixed, dropout_from
+from .options import check_fixed, dropout_from, make_config, option
 
 OPTIONAL_COPIES = ("encoder.embed_tokens.weight", "decoder.embed_tokens.weight")   # older files repeat shared.weight
 FEED_FORWARD = {"relu": ("wi",), "gated-gelu": ("wi_0", "wi_1")}
@@ -48,7 +48,7 @@ PROJECTIONS = {"q": "q", "k": "k", "v": "v", "out": "o"}          # minitrans At
 def feed_forward_proj(hf, path):
     """The config's feed_forward_proj, "relu" or "gated-gelu"; ValueError naming any other."""
     proj = hf.get("feed_forward_proj", "relu")
-    if proj not in FEED_FORWARD:
+    if not isinstance(proj, str) or proj not in FEED_FORWARD:
         raise ValueError(f"'{path}': feed_forward_proj {proj!r} is not one minitrans knows; "
                          f"supported: {sorted(FEED_FORWARD)}")
     return proj
@@ -113,36 +113,41 @@ def rules(activation):
 
 
 def config_from_hf(hf, path):
-    """A T5Config from the dict of a T5 config.json; ValueError naming an option minitrans lacks."""
+    """A T5Config from the dict of a T5 config.json; ValueError naming an option minitrans lacks
+    or a value of the wrong type or range."""
     check_fixed(hf, path, "T5", FIXED)
     proj = feed_forward_proj(hf, path)
-    C, H = hf["d_model"], hf["num_heads"]
-    if hf["d_kv"] * H != C:
-        raise ValueError(f"'{path}': d_kv = {hf['d_kv']} with num_heads = {H} gives attention width "
-                         f"{hf['d_kv'] * H}; minitrans's T5 needs d_kv = d_model / num_heads = {C / H:g}")
+    C, H, d_kv = (option(hf, path, key, "size") for key in ("d_model", "num_heads", "d_kv"))
+    if d_kv * H != C:
+        raise ValueError(f"'{path}': d_kv = {d_kv} with num_heads = {H} gives attention width "
+                         f"{d_kv * H}; minitrans's T5 needs d_kv = d_model / num_heads = {C / H:g}")
     # transformers >= 5 always writes tie_word_embeddings true and says with scale_decoder_outputs whether the
     # head is T5 v1.0's (tied, scaled) or v1.1's (its own lm_head.weight, unscaled); older files say it with the tie
-    tie = hf.get("tie_word_embeddings", True) is not False
-    tied = hf.get("scale_decoder_outputs", tie) is not False
+    tie = option(hf, path, "tie_word_embeddings", "flag", True)
+    tied = option(hf, path, "scale_decoder_outputs", "flag", tie)
     if tied and not tie:
         raise ValueError(f"'{path}': tie_word_embeddings = false with scale_decoder_outputs = true; minitrans's T5 "
                          f"scales the decoder output by d_model^-0.5 only when the head is tied")
-    pad, eos = hf.get("pad_token_id", 0), hf.get("eos_token_id", 1)
+    pad, eos = option(hf, path, "pad_token_id", "index", 0), option(hf, path, "eos_token_id", "index", 1)
     start = hf.get("decoder_start_token_id", pad)
     if start != pad:
         raise ValueError(f"'{path}': decoder_start_token_id = {start!r} differs from pad_token_id = {pad!r}; "
                          f"minitrans's T5 starts decoding with the pad id")
-    if not isinstance(pad, int) or not isinstance(eos, int):
-        raise ValueError(f"'{path}': pad_token_id = {pad!r}, eos_token_id = {eos!r}; minitrans's T5 needs one "
-                         f"integer id each")
-    length = hf.get("n_positions", 512)
-    return T5Config(vocab_size=hf["vocab_size"], d_model=C, n_head=H, d_ff=hf["d_ff"],
-                    n_encoder_layer=hf["num_layers"], n_decoder_layer=hf.get("num_decoder_layers") or hf["num_layers"],
-                    num_buckets=hf.get("relative_attention_num_buckets", 32),
-                    max_distance=hf.get("relative_attention_max_distance", 128), max_input_length=length,
-                    max_target_length=length, dropout=dropout_from(hf, path, "T5", ("dropout_rate",)),
-                    activation=proj, tie_weights=tied, pad_id=pad, eos_id=eos,
-                    layer_norm_eps=hf.get("layer_norm_epsilon", 1e-6))
+    layers = option(hf, path, "num_layers", "size")
+    length = option(hf, path, "n_positions", "size", 512)
+    return make_config(T5Config, path, vocab_size=option(hf, path, "vocab_size", "size"), d_model=C, n_head=H,
+                       d_ff=option(hf, path, "d_ff", "size"), n_encoder_layer=layers,
+                       n_decoder_layer=option(hf, path, "num_decoder_layers", "size", layers, nullable=True) or layers,
+                       num_buckets=option(hf, path, "relative_attention_num_buckets", "size", 32),
+                       max_distance=option(hf, path, "relative_attention_max_distance", "size", 128),
+                       max_input_length=length, max_target_length=length,
+                       dropout=dropout_from(hf, path, "T5", ("dropout_rate",)), activation=proj, tie_weights=tied,
+                       pad_id=pad, eos_id=eos, layer_norm_eps=option(hf, path, "layer_norm_epsilon", "positive", 1e-6))
+
+
+def least_parameters(config):
+    """The parameters every file of this config holds."""
+    return count_t5_parameters(config)
 
 
 def config_to_hf(model, tokenizer=None):

@@ -53,8 +53,8 @@ class BertConfig(PresetConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if not isinstance(self.type_vocab_size, int) or self.type_vocab_size < 1:
-            raise ValueError(f"BertConfig.type_vocab_size must be a positive int, got {self.type_vocab_size}")
+        if self.type_vocab_size < 1:
+            raise ValueError(f"BertConfig.type_vocab_size must be an integer >= 1, got {self.type_vocab_size}")
         if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
             raise ValueError(f"BertConfig.pad_token_id must lie in [0, {self.vocab_size}), got {self.pad_token_id}")
         if self.d_model % self.n_head:

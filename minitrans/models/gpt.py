@@ -52,6 +52,11 @@ class GPTConfig(PresetConfig):
         "gpt2-xl": dict(vocab_size=50257, block_size=1024, n_layer=48, n_head=25, n_embd=1600, dropout=0.1),
     }
 
+    def __post_init__(self):
+        super().__post_init__()
+        if self.n_embd % self.n_head:
+            raise ValueError(f"GPTConfig.n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
+
     @property
     def d_ff(self):
         """The feed-forward width: n_inner, or 4 * n_embd when n_inner is None."""

@@ -63,6 +63,11 @@ class T5Config(PresetConfig):
         super().__post_init__()
         if self.d_model % self.n_head:
             raise ValueError(f"T5Config.d_model ({self.d_model}) must be divisible by n_head ({self.n_head})")
+        # relative_position_bucket divides by the exact buckets (a quarter of num_buckets in the encoder)
+        # and by the log of max_distance over them (half of num_buckets in the decoder)
+        if self.num_buckets < 4 or self.max_distance <= self.num_buckets // 2:
+            raise ValueError(f"T5Config needs num_buckets >= 4 and max_distance > num_buckets // 2, "
+                             f"got num_buckets={self.num_buckets}, max_distance={self.max_distance}")
         if self.activation not in ("relu", "gated-gelu"):
             raise ValueError(f"T5Config.activation must be 'relu' or 'gated-gelu', got {self.activation!r}")
         for name in ("pad_id", "eos_id"):
@@ -162,6 +167,7 @@ class T5(Module):
                           "max_target_length", past)
         B, T = decoder_input_ids.shape
         check_padding_mask("decoder_attention_mask", decoder_attention_mask, "decoder_input_ids", (B, past + T))
+        check_padding_mask("attention_mask", attention_mask, "the encoder input", encoder_states.shape[:2])
         x, emb_cache = self.shared.forward(decoder_input_ids)
         x, dropout_cache = self.drop.forward(x)
         block_caches = []

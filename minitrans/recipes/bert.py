@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checkpoint import load_checkpoint
 from ..data import length_buckets, load_probes, mask_tokens, nsp_pairs, pack_pair, pad_batch
 from ..data.toyworld import load_corpus, text_to_corpus
 from ..eval.probes import chance_accuracy, masked_probe_choice, probe_accuracy
 from ..models import BertConfig, BertForPreTraining, BertModel
-from ..tokenizers import WordPieceTokenizer, tokenizer_from_dict
+from ..tokenizers import WordPieceTokenizer
 from ..train import Trainer, TrainConfig
 from .corpora import load_corpus_text
-from .runs import resumed_tokenizer, run_and_plot
+from .runs import load_pretrained, resumed_tokenizer, run_and_plot
 
 ITERS = 4000
 MIN_MAX_LEN = 5     # [CLS] A [SEP] B [SEP] with one token in each segment
@@ -146,7 +145,7 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
     documents = load_corpus() if corpus == "toyworld" else text_to_corpus(text)
-    tok = resumed_tokenizer(cfg.out_dir) if resume else train_wordpiece(text, vocab_size)
+    tok = resumed_tokenizer(cfg.out_dir, BertForPreTraining) if resume else train_wordpiece(text, vocab_size)
     config = BertConfig.preset(preset, **{"vocab_size": tok.vocab_size, "dropout": dropout, **overrides})
     if max_len > config.max_position:
         raise ValueError(f"max_len {max_len} is longer than the model's max_position {config.max_position}")
@@ -173,15 +172,10 @@ def pretrain_bert(corpus="toyworld", preset="tiny", vocab_size=1000, iters=ITERS
 
 def load_bert(path):
     """A BertForPreTraining (in eval mode) and its tokenizer from a checkpoint written by pretrain_bert."""
-    ckpt = load_checkpoint(path)
-    if ckpt.model_type != "BertForPreTraining":
-        raise ValueError(f"checkpoint '{path}' holds a {ckpt.model_type}, expected a BertForPreTraining")
-    config = BertConfig.from_dict(ckpt.config)
-    nsp = any(name.startswith("nsp_head.") for name in ckpt.model_state)
-    model = BertForPreTraining(BertModel(config), nsp=nsp, seed=config.seed)
-    load_checkpoint(path, model)
-    model.eval()
-    return model, tokenizer_from_dict(ckpt.tokenizer)
+    def make_model(config, ckpt):
+        nsp = any(name.startswith("nsp_head.") for name in ckpt.model_state)
+        return BertForPreTraining(BertModel(config), nsp=nsp, seed=config.seed)
+    return load_pretrained(path, BertForPreTraining, BertConfig, make_model)
 
 
 def random_init_like(model):

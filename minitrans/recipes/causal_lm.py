@@ -60,7 +60,7 @@ def pretrain_causal_lm(model_class, config_class, *, corpus="toyworld", tokenize
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
     text = load_corpus_text(corpus)
     if resume:
-        tok = resumed_tokenizer(cfg.out_dir)
+        tok = resumed_tokenizer(cfg.out_dir, model_class)
         ids = encode_for_resume(tok, text, corpus)
     else:
         tok = build_tokenizer(tokenizer, text, vocab_size)

@@ -122,7 +122,7 @@ def pretrain_t5(corpus="toyworld", preset="mini", iters=2000, batch_size=32, inp
 
     Returns (model, tokenizer, trainer); trainer.final_loss("val") is the last validation loss."""
     cfg = train_config or default_train_config(iters, out_dir=out_dir, progress=progress)
-    tok = resumed_tokenizer(cfg.out_dir) if resume else build_t5_tokenizer(corpus, vocab_size)
+    tok = resumed_tokenizer(cfg.out_dir, T5) if resume else build_t5_tokenizer(corpus, vocab_size)
     sources = {split: SpanCorruptionSource(s, tok, inputs_length)
                for split, s in corpus_stream(tok, corpus, resume).items()}
     config = make_config(tok, preset, **overrides)

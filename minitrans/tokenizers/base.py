@@ -41,13 +41,19 @@ def special_token_pattern(tokens):
 
 
 def tokenizer_from_dict(d):
-    """Rebuild a tokenizer of any kind from the dict that its `to_dict()` returned."""
+    """Rebuild a tokenizer of any kind from the dict that its `to_dict()` returned.
+
+    The dict usually comes from a file (a checkpoint, tokenizer.json), so anything malformed in it (not a
+    dict, an unknown type, missing keys, values of the wrong type) is one ValueError saying what."""
     if not isinstance(d, dict):
-        raise TypeError(f"tokenizer_from_dict expects a dict, got {type(d).__name__}")
+        raise ValueError(f"a tokenizer dict must be a dict, got {type(d).__name__}")
     kind = d.get("type")
-    if kind not in _TOKENIZER_TYPES:
+    if not isinstance(kind, str) or kind not in _TOKENIZER_TYPES:
         raise ValueError(f"tokenizer dict 'type' must be one of {sorted(_TOKENIZER_TYPES)}, got {kind!r}")
-    return _TOKENIZER_TYPES[kind].from_dict(d)
+    try:
+        return _TOKENIZER_TYPES[kind].from_dict(d)
+    except TypeError as e:             # e.g. a vocab that is not a list, roles that are not a dict
+        raise ValueError(f"malformed {kind} tokenizer dict: {e}") from None
 
 
 class Tokenizer:
@@ -76,6 +82,8 @@ class Tokenizer:
                 raise ValueError(f"vocab has {token!r} twice: at ids {self._token_to_id[token]} and {i}")
             self._token_to_id[token] = i
             self._id_to_token.append(token)
+        if roles is not None and not isinstance(roles, dict):
+            raise TypeError(f"roles must be a dict role -> special token, got {type(roles).__name__}")
         self._special_tokens = []
         self._roles = {}
         self._special_pattern = None

@@ -62,8 +62,12 @@ class BasicTokenizer:
     _ASCII_SPACES = re.compile(r"[^ \t\n\r]+")
 
     def __init__(self, lowercase=True, strip_accents=None):
-        self.lowercase = bool(lowercase)
-        self.strip_accents = self.lowercase if strip_accents is None else bool(strip_accents)
+        if not isinstance(lowercase, bool):          # not cast: bool("false") would be True
+            raise TypeError(f"lowercase must be True or False, got {lowercase!r}")
+        if strip_accents is not None and not isinstance(strip_accents, bool):
+            raise TypeError(f"strip_accents must be True, False or None, got {strip_accents!r}")
+        self.lowercase = lowercase
+        self.strip_accents = lowercase if strip_accents is None else strip_accents
         self._cache = {}
 
     def tokenize(self, text):

@@ -12,7 +12,7 @@ import os
 import re
 from collections import Counter
 
-from ..functional.checks import check_positive_int
+from ..functional.checks import check_positive_int, is_int
 from .base import (SENTINEL_FORMAT, Tokenizer, check_corpus, check_text,
                    special_token_pattern)
 from .byte_level import BYTE_TO_CHAR, bytes_to_symbols, symbols_to_bytes
@@ -187,7 +187,8 @@ class ByteLevelBPETokenizer(Tokenizer):
         vocab_path = os.path.join(path, "vocab.json") if os.path.isdir(path) else path
         merges_path = os.path.join(os.path.dirname(vocab_path), "merges.txt")
         token_ids = read_json(vocab_path)
-        if not isinstance(token_ids, dict) or sorted(token_ids.values()) != list(range(len(token_ids))):
+        if not isinstance(token_ids, dict) or not all(is_int(i) for i in token_ids.values()) \
+                or sorted(token_ids.values()) != list(range(len(token_ids))):
             raise ValueError(f"{vocab_path!r} must map tokens to the ids 0 .. n-1, each used once")
         merges = []
         for number, line in enumerate(read_text(merges_path).split("\n"), start=1):
@@ -197,4 +198,7 @@ class ByteLevelBPETokenizer(Tokenizer):
                 if len(pair) != 2:
                     raise ValueError(f"{merges_path!r} line {number}: expected 'a b', got {line!r}")
                 merges.append(tuple(pair))
-        return cls(sorted(token_ids, key=token_ids.get), merges, special_tokens)
+        try:
+            return cls(sorted(token_ids, key=token_ids.get), merges, special_tokens)
+        except ValueError as e:           # e.g. a merge making a token the vocabulary lacks
+            raise ValueError(f"{vocab_path!r} and {merges_path!r}: {e}") from None

@@ -252,7 +252,15 @@ class WordPieceTokenizer(Tokenizer):
         if lines and lines[-1] == "":
             lines.pop()
         vocab = [line[:-1] if line.endswith("\r") else line for line in lines]
-        if "" in vocab:
-            raise ValueError(f"{path!r} line {vocab.index('') + 1} is empty; "
-                             f"vocab.txt needs one token per line")
-        return cls(vocab, lowercase, strip_accents, max_input_chars_per_word, special_tokens)
+        first_line = {}                   # token -> the line it is on
+        for number, token in enumerate(vocab, start=1):
+            if token == "":
+                raise ValueError(f"{path!r} line {number} is empty; vocab.txt needs one token per line")
+            if token in first_line:
+                raise ValueError(f"{path!r} line {number} repeats {token!r} of line {first_line[token]}; "
+                                 f"vocab.txt needs each token once (its line number is its id)")
+            first_line[token] = number
+        try:
+            return cls(vocab, lowercase, strip_accents, max_input_chars_per_word, special_tokens)
+        except ValueError as e:           # e.g. no [UNK]
+            raise ValueError(f"{path!r}: {e}") from None
