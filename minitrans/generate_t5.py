@@ -11,16 +11,22 @@ without the start token, with the eos when one was produced.
 import numpy as np
 
 from . import ops
+from .functional.checks import check_padding_mask
 
 
 def check_generation_inputs(model, input_ids, attention_mask, max_new_tokens):
-    """input_ids as (B, S) and a mask (all True when None); clear errors for bad sizes."""
+    """input_ids as (B, S) (one sequence (S,) becomes (1, S)) and a boolean mask of the same shape (all True
+    when None); clear errors for a mask of another shape or dtype and for bad sizes."""
     input_ids = np.asarray(input_ids)
-    if input_ids.ndim == 1:
+    one_sequence = input_ids.ndim == 1
+    if one_sequence:
         input_ids = input_ids[None]
     if attention_mask is None:
         attention_mask = np.ones(input_ids.shape, dtype=bool)
-    attention_mask = np.asarray(attention_mask).reshape(input_ids.shape)
+    attention_mask = np.asarray(attention_mask)
+    if one_sequence and attention_mask.ndim == 1:
+        attention_mask = attention_mask[None]
+    check_padding_mask("attention_mask", attention_mask, "input_ids", input_ids.shape)     # never reshaped
     if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be a positive int, got {max_new_tokens!r}")
     if max_new_tokens > model.config.max_target_length:

@@ -68,3 +68,14 @@ def test_generation_errors():
         beam_search(model, np.array([[2, 3], [4, 5]]))
     with pytest.raises(ValueError, match="beam_size"):
         beam_search(model, np.array([[2, 3]]), beam_size=0)
+
+
+def test_an_attention_mask_of_another_shape_is_refused_not_reshaped():
+    model = random_t5()
+    x = np.array([[2, 3, 4], [5, 6, 7]])
+    with pytest.raises(ValueError, match=r"attention_mask must have the shape of input_ids \(2, 3\), got \(3, 2\)"):
+        greedy_decode(model, x, np.ones((3, 2), dtype=bool), max_new_tokens=2)
+    with pytest.raises(TypeError, match="attention_mask must be a boolean numpy array"):
+        greedy_decode(model, x, np.ones((2, 3)), max_new_tokens=2)
+    one = greedy_decode(model, np.array([2, 3, 4]), np.array([True, True, False]), max_new_tokens=3)
+    assert one == greedy_decode(model, np.array([[2, 3, 4]]), np.array([[True, True, False]]), max_new_tokens=3)
