@@ -4,16 +4,21 @@ Retraining them in full takes minutes per model, longer than a test should; the 
 recipe's settings and its first FIRST_STEPS training losses, and the test replays those steps with
 the recipe as it is now: the same tokenizer, config and settings, and the same losses bit for bit,
 prove the file was made by this code on this data (training is deterministic, tested in test_train.py).
+On a machine of another kind than the one that made the file (another CPU: other BLAS kernels and
+vector widths) the losses agree to CROSS_MACHINE_RTOL instead: they differed by at most 1.3e-7
+(relative) between an AMD Zen 4 and the machine that made the previous files, while the losses of
+two successive steps differ by 4.5e-3 or more.
 """
 import numpy as np
 import pytest
 
 from minitrans.models import GPT, BertForPreTraining
-from minitrans.recipes.shipped import (FIRST_STEPS, RECIPES, SHIPPED_STEPS, load_shipped, shipped_path, shipped_record,
-                                       training_settings, write_shipped)
+from minitrans.recipes.shipped import (FIRST_STEPS, RECIPES, SHIPPED_STEPS, load_shipped, machine_kind, shipped_path,
+                                       shipped_record, training_settings, write_shipped)
 from minitrans.checkpoint import load_checkpoint
 
 PROBE_MARGIN = {"gpt": 0.1, "bert": 0.1}   # what the quickstart's tables show, with room to spare
+CROSS_MACHINE_RTOL = 1e-6                  # float32 rounding summed in another order, over 20 steps
 
 
 @pytest.mark.slow
@@ -29,7 +34,12 @@ def test_shipped_file_is_what_its_recipe_makes(family):
     assert tok.to_dict() == record["tokenizer"]
     assert type(trainer.model_config).from_dict(record["config"]) == trainer.model_config
     losses = [r["loss"] for r in trainer.history if r["split"] == "train"]
-    assert losses == record["first_losses"], f"the {family} recipe no longer makes {shipped_path(family)}"
+    if record["made_on"] == machine_kind():
+        assert losses == record["first_losses"], f"the {family} recipe no longer makes {shipped_path(family)}"
+    else:
+        np.testing.assert_allclose(losses, record["first_losses"], rtol=CROSS_MACHINE_RTOL,
+                                   err_msg=f"the {family} recipe no longer makes {shipped_path(family)} "
+                                           f"(made on {record['made_on']}, replayed on {machine_kind()})")
 
 
 def test_load_shipped_gives_models_in_eval_mode_and_names_a_missing_file(tmp_path):
@@ -51,7 +61,7 @@ def test_write_shipped_keeps_weights_and_the_record(tmp_path):
     for (_, a), (_, b) in zip(model.named_parameters(), again.named_parameters()):
         assert np.array_equal(a.data, b.data)
     record = shipped_record("gpt", tmp_path)
-    assert record["step"] == 3 and len(record["first_losses"]) == 3
+    assert record["step"] == 3 and len(record["first_losses"]) == 3 and record["made_on"] == machine_kind()
     assert load_checkpoint(path).optimizer_state is None
 
 

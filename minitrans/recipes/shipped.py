@@ -10,10 +10,16 @@ model config, the tokenizer, the recipe's training settings, the losses of the f
 and every evaluation of the run: enough for a test to replay the start of the recipe and find the same
 losses, bit for bit (retraining all the way takes longer than a test should). The recipes run on one
 thread (kernels.threads.one_thread): how many threads a sum is split over changes its last bits, and
-the files must come out the same on a machine of any number of cores.
+the files must come out the same on a machine of any number of cores. They come out the same on a
+machine of the same kind (machine_kind: the CPU and NumPy's version); another CPU's BLAS kernels and
+vector width sum in another order, so there the last bits differ (the first losses by about 1e-7).
 """
+import platform
 from dataclasses import asdict
 from pathlib import Path
+
+import numpy as np
+from llvmlite import binding as llvm
 
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data.toyworld.io import default_data_dir
@@ -83,11 +89,19 @@ def training_settings(train_config):
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(train_config).items() if k not in RUN_ONLY}
 
 
+def machine_kind():
+    """What decides the last bits of a run besides the code: the CPU kind (which BLAS kernels NumPy's
+    OpenBLAS picks, and the vector width Numba compiles for) and NumPy's version (its BLAS build)."""
+    return f"{platform.machine()} {llvm.get_host_cpu_name()}, numpy {np.__version__}"
+
+
 def write_shipped(path, model, tokenizer, trainer):
     """Save a trained model as a shipped file: weights, config, tokenizer, training settings, the first
-    FIRST_STEPS losses and the evaluations (no optimizer state: nobody resumes a shipped run)."""
+    FIRST_STEPS losses, the evaluations and the machine kind that made it (no optimizer state: nobody
+    resumes a shipped run)."""
     history = trainer.history
-    extra = {"command": "minitrans data pretrained", "train_config": training_settings(trainer.cfg),
+    extra = {"command": "minitrans data pretrained", "made_on": machine_kind(),
+             "train_config": training_settings(trainer.cfg),
              "first_losses": [r["loss"] for r in history if r["split"] == "train"][:FIRST_STEPS],
              "evaluations": [r for r in history if r["split"].endswith("_eval")]}
     save_checkpoint(path, model, None, trainer.step, config=trainer.model_config, tokenizer=tokenizer, extra=extra)
@@ -111,6 +125,7 @@ def load_shipped(family, folder=None):
 
 
 def shipped_record(family, folder=None):
-    """The metadata of a shipped file: extra (command, train_config, first_losses, evaluations), step, config."""
+    """The metadata of a shipped file: extra (command, made_on, train_config, first_losses, evaluations), step,
+    config."""
     ckpt = load_checkpoint(shipped_path(family, folder))
     return {"step": ckpt.step, "config": ckpt.config, "tokenizer": ckpt.tokenizer, **ckpt.extra}
