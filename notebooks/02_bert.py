@@ -139,15 +139,16 @@ for prompt in ["Lisk is a small town in [MASK].", "People in Borovia speak [MASK
 assert list(best.values())[:3] == ["borovia", "dorsh", "borovia"], "the text says the repeated facts come back"
 assert best["The dogs near the cat [MASK] happy."] in ("are", "were"), "the text says agreement is right"
 pronouns = dict(fill_mask(model, tok, "Mary called Tom because she missed [MASK].", top_k=2))
-assert set(pronouns) == {"him", "her"} and abs(pronouns["him"] - pronouns["her"]) < 0.1, \
-    "the text says the pronoun is a coin toss between him and her"
+assert set(pronouns) == {"him", "her"} and sum(pronouns.values()) > 0.9 and max(pronouns.values()) < 0.6, \
+    "the text says a pronoun goes there, about as often him as her"
 
 # %% [markdown]
 # The facts the corpus repeats come back as the top answers: Lisk is in Borovia, people there speak Dorsh,
 # Jack works at Bank of Borovia (the runners-up are other countries and languages: the model knows the kind
 # of word before the exact one). The verb after "The dogs near the cat" is plural although the nearest
-# noun is singular: the model uses the subject, not the nearest noun. The pronoun for Tom is a coin toss
-# between "him" and "her": the model knows a pronoun goes there, not yet which one (see the probes below).
+# noun is singular: the model uses the subject, not the nearest noun. The pronoun for Tom is "him" or
+# "her" at about even odds (neither above 0.6): the model knows a pronoun goes there, not yet which one
+# (see the probes below).
 #
 # ### Word-guessing probes
 #
