@@ -97,8 +97,8 @@ def atomic_write_folder(directory, write, replaced=()):
 
     Files of an existing `directory` that `write` does not write are carried over (a model folder's
     README stays), except those named in `replaced`, so the result is the old folder with the new
-    files in place of the old ones. If
-    `write` fails (a full disk, Ctrl-C) the temporary folder is removed and `directory` is as it was:
+    files in place of the old ones. If `write` fails (a full disk, Ctrl-C) the temporary folder is
+    removed and `directory` is as it was:
     never a half-written folder, never a new config.json beside old weights. The swap is two renames
     (the old folder aside, the new one in), so a reader may briefly find no folder, never a mixture.
     Returns `directory` as a str.
@@ -131,9 +131,7 @@ def restore_after_killed_swap(parent, name):
     if os.path.exists(os.path.join(parent, name)):
         return
     for entry in sorted(os.listdir(parent)):
-        pid = entry[len(name) + 2:].split(".", 1)[0]
-        if entry.startswith(f".{name}.") and entry.endswith(".old.tmp") and pid.isdigit() \
-                and not process_is_running(int(pid)):
+        if entry.endswith(".old.tmp") and left_by_ended_process(entry, name):
             os.rename(os.path.join(parent, entry), os.path.join(parent, name))
             return
 
@@ -199,12 +197,8 @@ def current_umask():
 
 def remove_stale_temp_files(directory, name):
     """Remove `.<name>.<pid>.*.tmp` files (and folders) in `directory` left by a process that no longer runs."""
-    prefix = f".{name}."
     for entry in os.listdir(directory):
-        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
-            continue
-        pid = entry[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and not process_is_running(int(pid)):
+        if left_by_ended_process(entry, name):
             path = os.path.join(directory, entry)
             try:
                 if os.path.isdir(path) and not os.path.islink(path):
@@ -213,6 +207,15 @@ def remove_stale_temp_files(directory, name):
                     os.remove(path)
             except FileNotFoundError:     # another process cleaned it up first
                 pass
+
+
+def left_by_ended_process(entry, name):
+    """Whether `entry` is a temporary `.<name>.<pid>.*.tmp` of a write to `name` whose process no longer runs."""
+    prefix = f".{name}."
+    if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+        return False
+    pid = entry[len(prefix):].split(".", 1)[0]
+    return pid.isdigit() and not process_is_running(int(pid))
 
 
 def process_is_running(pid):

@@ -14,10 +14,10 @@ import os
 
 import numpy as np
 
+from ..files import atomic_write_folder
 from ..models import GPT, T5, BertForPreTraining, BertModel
 from ..safetensors_reader import check_size, check_weights
 from . import bert, gpt2, t5
-from ..files import atomic_write_folder
 from .files import (CONFIG, TOKENIZER_FILES, check_directory, load_bpe, load_wordpiece, read_config, read_tensors,
                     save_tokenizer, write_folder)
 from .layout import check_tensors, from_hf, hf_shapes, to_hf
